@@ -1,0 +1,55 @@
+import type { NodeDefinition } from '../model/definitions.ts';
+
+/** How one node ended. `skipped`: only non-firing links led to it. */
+export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timeout';
+
+/** The outcome of one node (the last iteration, for nodes in a loop). */
+export interface NodeResult {
+  nodeId: string;
+  status: NodeStatus;
+  output: Record<string, unknown>;
+  exitCode: number | null;
+  /** Milliseconds. */
+  duration: number;
+  /** The last log lines of the node, oldest first. */
+  logs: string[];
+  /** How many times the node ran (loops run a node more than once). */
+  iterations: number;
+  /** light-run id of the last run of this node. */
+  runId?: string;
+  error?: { code: string; message: string };
+}
+
+/** What `execute` resolves with. It never rejects for a workflow failure. */
+export interface WorkflowResult {
+  /** The light-process run id (also the `lp-<runId>-` prefix of run-scoped networks). */
+  runId: string;
+  success: boolean;
+  results: Record<string, NodeResult>;
+  /** Milliseconds. */
+  duration: number;
+  error?: { code: string; message: string; nodeId?: string };
+}
+
+/** One line a node printed. */
+export interface NodeLogLine {
+  nodeId: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+  time: string;
+}
+
+/** Options of `Workflow.execute`. */
+export interface ExecuteOptions {
+  /** Where containers run: a `LightRunClient` (or any object of the same shape). */
+  runner: unknown;
+  /** Cancels the workflow: every in-flight run is cancelled, services stopped, networks deleted. */
+  signal?: AbortSignal;
+  /** Workflow timeout in milliseconds; 0 or absent: none. */
+  timeout?: number;
+  /** Environment the node `env` names are resolved from. @default process.env in the CLI; {} in the SDK */
+  env?: Record<string, string | undefined>;
+  onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;
+  onNodeEnd?: (event: { nodeId: string; result: NodeResult }) => void;
+  onLog?: (line: NodeLogLine) => void;
+}
