@@ -31,7 +31,7 @@ function find(dir) {
 }
 
 const packages = ['runner', 'run', 'process'].map((p) => join(root, 'packages', p, 'test'));
-const unit = packages.flatMap((d) => find(join(d, 'unit')));
+const unit = [...find(join(root, 'test', 'unit')), ...packages.flatMap((d) => find(join(d, 'unit')))];
 const e2e = packages.flatMap((d) => find(d).filter((f) => !f.includes('/unit/')));
 const hardening = find(join(root, 'test', 'hardening'));
 const leakCheck = join(root, 'test', 'leak-check.test.ts');

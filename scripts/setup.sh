@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for light-process, idempotently:
 #   1. a Docker engine (Debian's docker.io) installed and answering,
-#   2. npm dependencies installed and the packages built,
-#   3. the local images the tests and examples use (light/sh, light/node, light/python),
+#   2. Debian's chromium, which the web UI tests drive (never a downloaded browser),
+#   3. npm dependencies installed and the packages built (the web UI bundle too),
+#   4. the local images the tests and examples use (light/sh, light/node, light/python),
 #      built offline from the host's own binaries because no registry can be reached.
 # Every step is skipped when its result already exists.
 set -euo pipefail
@@ -45,6 +46,16 @@ ensure_docker() {
     engine_answers || die "dockerd did not answer within 60 s; see /var/log/light-dockerd.log"
   fi
   log "Docker engine answers: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+}
+
+# The web UI tests of `light serve` drive Debian's Chromium through playwright-core
+# (executablePath /usr/bin/chromium); no browser is ever downloaded.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    log "Chromium present: /usr/bin/chromium"
+    return
+  fi
+  apt_install chromium
 }
 
 ensure_node_modules() {
@@ -103,7 +114,8 @@ have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 build_images() {
   local work
   work=$(mktemp -d /tmp/light-images.XXXXXX)
-  trap 'rm -rf "$work"' RETURN
+  # EXIT too: `set -e` can leave the function early, and the rootfs copies are large.
+  trap 'rm -rf "$work"' RETURN EXIT
 
   if ! have_image light/sh:latest; then
     ensure_busybox
@@ -137,6 +149,7 @@ build_images() {
 }
 
 ensure_docker
+ensure_chromium
 ensure_node_modules
 build_images
 log "ready"

@@ -1,2 +1,39 @@
+export type { PullProgress } from './engine/pull-image.ts';
+export type { ErrorSubject, LightRunnerErrorCode } from './errors.ts';
+export {
+  ContainerError,
+  ContainerLostError,
+  EngineRequestError,
+  EngineUnreachableError,
+  ExtractTooLargeError,
+  ImageUnavailableError,
+  InvalidRequestError,
+  LightRunnerError,
+  NetworkInUseError,
+  NetworkNotFoundError,
+  RunActiveError,
+  RunNotActiveError,
+  RunNotFoundError,
+  StateCorruptError,
+} from './errors.ts';
 export { LABELS, MANAGED_FILTER } from './labels.ts';
-export type { RunHandle, RunRequest, RunResult } from './types.ts';
+export type { NetworkCleanupOptions, NetworkCreateOptions } from './network/network-manager.ts';
+export { NetworkManager } from './network/network-manager.ts';
+export { DROPPED_CAPABILITIES } from './run/container-spec.ts';
+export type { RunOptions } from './run/docker-runner.ts';
+export { DockerRunner } from './run/docker-runner.ts';
+export type { DockerRunnerOptions } from './run/options.ts';
+export { DEFAULT_MAX_EXTRACT_BYTES, DEFAULT_MEMORY_BYTES, DEFAULT_NETWORK } from './run/options.ts';
+export type { ReapReport } from './run/reaper.ts';
+export type { RunRecord } from './state/run-record.ts';
+export type {
+  Artifact,
+  FileContent,
+  LogLine,
+  RunFailure,
+  RunHandle,
+  RunRequest,
+  RunResult,
+  RunStatus,
+  TerminalStatus,
+} from './types.ts';

@@ -1,4 +1,5 @@
 import type { NodeDefinition } from '../model/definitions.ts';
+import type { StepRunner } from './step-runner.ts';
 
 /** How one node ended. `skipped`: only non-firing links led to it. */
 export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timeout';
@@ -28,7 +29,22 @@ export interface WorkflowResult {
   results: Record<string, NodeResult>;
   /** Milliseconds. */
   duration: number;
-  error?: { code: string; message: string; nodeId?: string };
+  error?: WorkflowError;
+  /** Problems met while stopping services and deleting networks (each step is still attempted). */
+  teardownErrors?: { code: string; message: string }[];
+}
+
+/** Why a workflow did not succeed. */
+export interface WorkflowError {
+  /** `NODE_FAILED`, `WORKFLOW_CANCELLED`, `WORKFLOW_TIMEOUT`, `RUN_SCOPE_FAILED` or `TEARDOWN_FAILED`. */
+  code: string;
+  message: string;
+  /** The node that failed, when a node did. */
+  nodeId?: string;
+  /** Its exit code, when it ran and exited. */
+  exitCode?: number | null;
+  /** Its last log lines, oldest first. */
+  logs?: string[];
 }
 
 /** One line a node printed. */
@@ -41,12 +57,18 @@ export interface NodeLogLine {
 
 /** Options of `Workflow.execute`. */
 export interface ExecuteOptions {
-  /** Where containers run: a `LightRunClient` (or any object of the same shape). */
-  runner: unknown;
+  /** Where containers run: a `LightRunClient` (or any `StepRunner`). */
+  runner: StepRunner;
   /** Cancels the workflow: every in-flight run is cancelled, services stopped, networks deleted. */
   signal?: AbortSignal;
-  /** Workflow timeout in milliseconds; 0 or absent: none. */
+  /** Workflow timeout in milliseconds; 0 or absent: the workflow's own `timeout`, else none. */
   timeout?: number;
+  /** What a node failure does to the nodes still running. @default 'cancel' */
+  onFailure?: 'cancel' | 'finish';
+  /** The light-process run id (names the `lp-<runId>-` networks). @default a random 12-hex-digit id */
+  runId?: string;
+  /** How many log lines of each node `NodeResult.logs` keeps. @default 20 */
+  logTailLines?: number;
   /** Environment the node `env` names are resolved from. @default process.env in the CLI; {} in the SDK */
   env?: Record<string, string | undefined>;
   onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;

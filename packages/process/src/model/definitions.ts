@@ -19,38 +19,63 @@ export const nodeFile = z.union([
   z.string(),
   z.object({ content: z.string(), encoding: z.enum(['utf8', 'base64']), mode: z.number().int().optional() }),
 ]);
+/** One file of a node: text, or `{content, encoding, mode?}`. */
 export type NodeFile = z.infer<typeof nodeFile>;
 
 /** `.node.json`: one step, one container. */
 export const nodeDefinition = z
   .object({
-    id,
-    name: z.string().optional(),
-    image: z.string().min(1, 'image is required'),
-    entrypoint: z.string().optional(),
-    setup: z.array(z.string()).optional(),
+    id: id.describe('Node id, unique in the workflow; must match its registration in workflow.json.'),
+    name: z.string().optional().describe('Human-readable name.'),
+    image: z
+      .string()
+      .min(1, 'must not be empty')
+      .describe('Container image, e.g. light/node or node:22-alpine.'),
+    entrypoint: z.string().optional().describe('Command run with `sh -c` in the workdir.'),
+    setup: z.array(z.string()).optional().describe('Commands chained with && before the entrypoint.'),
     /** Milliseconds; 0 = light-runner default. */
-    timeout: z.number().int().min(0).optional(),
-    networks: z.array(z.string()).optional(),
-    workdir: z.string().startsWith('/').optional(),
+    timeout: z.number().int().min(0).optional().describe('Timeout in milliseconds; 0 = the runner default.'),
+    networks: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Networks: the first is primary, the rest are connected after creation; [] = light-run default.',
+      ),
+    workdir: z
+      .string()
+      .startsWith('/')
+      .optional()
+      .describe('Working directory in the container. Default /app.'),
     /** Names of environment variables whose values come from light-process's environment. */
-    env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+    env: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .optional()
+      .describe("Names of variables whose values come from light-process's environment."),
     /** name -> template; `${service:<id>}` resolves to that service's hostname. */
-    providesEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
-    inputs: jsonSchema.optional(),
-    outputs: jsonSchema.optional(),
+    providesEnv: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .optional()
+      .describe(`Variable name -> template; \${service:<id>} becomes that service's hostname.`),
+    inputs: jsonSchema.optional().describe('JSON Schema of the input, checked before the node runs.'),
+    outputs: jsonSchema.optional().describe('JSON Schema of the output, checked after the node runs.'),
     /** Files shipped with the node (relative path -> content). Read from the node folder on load. */
-    files: z.record(z.string(), nodeFile).optional(),
+    files: z
+      .record(z.string(), nodeFile)
+      .optional()
+      .describe('Files shipped with the node besides those of its folder (relative path -> content).'),
   })
   .strict();
+/** A parsed `.node.json`. */
 export type NodeDefinition = z.infer<typeof nodeDefinition>;
 
 /** A link's condition: field -> expected value or operator object; top-level keys are ANDed. */
 export const condition: z.ZodType<Condition> = z.lazy(() =>
   z.union([z.object({ or: z.array(condition).min(1) }).strict(), z.record(z.string(), z.unknown())]),
 );
+/** A link's `when`: field (dotted path) -> value or operators, or `{or: [...]}`. */
 export type Condition = { or: Condition[] } | Record<string, unknown>;
 
+/** A link of the DAG: `from`'s output flows to `to` when `when` matches. */
 export const linkDefinition = z
   .object({
     id: id.optional(),
@@ -62,6 +87,7 @@ export const linkDefinition = z
     maxIterations: z.number().int().min(1).optional(),
   })
   .strict();
+/** A parsed link. */
 export type LinkDefinition = z.infer<typeof linkDefinition>;
 
 /** A run-scoped network, created as `lp-<runId>-<alias>`. */
@@ -71,6 +97,7 @@ export const networkDef = z
     internal: z.boolean().optional(),
   })
   .strict();
+/** A parsed `networkDefs` entry. */
 export type NetworkDef = z.infer<typeof networkDef>;
 
 /** A sidecar started detached before the DAG and stopped after it. */
@@ -88,6 +115,7 @@ export const serviceDefinition = z
     dir: z.string().optional(),
   })
   .strict();
+/** A parsed `services` entry. */
 export type ServiceDefinition = z.infer<typeof serviceDefinition>;
 
 /** Defaults applied to every node that does not set the field itself. */
@@ -111,11 +139,21 @@ export const workflowFile = z
     timeout: z.number().int().min(0).optional(),
   })
   .strict();
+/** A parsed `workflow.json`. */
 export type WorkflowFile = z.infer<typeof workflowFile>;
+
+/**
+ * A node inside a whole-workflow value: its `.node.json` fields plus the folder it is saved
+ * in (relative to the workflow folder), so that unpacking restores the original layout.
+ */
+export const workflowNode = nodeDefinition.extend({ dir: z.string().min(1).optional() });
+/** A node of a whole-workflow value (definition + optional `dir`). */
+export type WorkflowNode = z.infer<typeof workflowNode>;
 
 /** A whole workflow in one value: the packed file format and the in-memory definition. */
 export const workflowDefinition = workflowFile.omit({ nodes: true }).extend({
   format: z.literal('light-process/workflow@1').optional(),
-  nodes: z.array(nodeDefinition),
+  nodes: z.array(workflowNode),
 });
+/** A whole workflow: the SDK's and the executor's input, and the packed file. */
 export type WorkflowDefinition = z.infer<typeof workflowDefinition>;

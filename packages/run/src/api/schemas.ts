@@ -59,8 +59,10 @@ export const runBody = z
     callbackSecret: z.string().min(1).max(1024).optional(),
   })
   .strict();
+/** A `POST /run` body as a client writes it (defaults not yet applied). */
 export type RunBody = z.input<typeof runBody>;
 
+/** Status of a run: `queued`, `running` and `paused` are live; the rest are terminal. */
 export const runStatus = z.enum([
   'queued',
   'running',
@@ -70,8 +72,10 @@ export const runStatus = z.enum([
   'cancelled',
   'timeout',
 ]);
+/** One run status. */
 export type RunStatusWire = z.infer<typeof runStatus>;
 
+/** One extracted file: its path (workdir-relative when under the workdir), size and media type. */
 export const artifactInfo = z.object({ path: z.string(), bytes: z.number(), type: z.string() });
 
 /** A run as `POST /run`, `GET /runs/:id` and the callback describe it. */
@@ -87,8 +91,37 @@ export const runState = z.object({
   durationMs: z.number().nullable(),
   artifacts: z.array(artifactInfo),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Set when the artifacts were evicted to keep the artifact store under its cap (then `artifacts` is empty). */
+  artifactsEvicted: z.boolean().optional(),
 });
+/** A run's state on the wire. */
 export type RunState = z.infer<typeof runState>;
+
+/** Response of `GET /runs`: newest first. */
+export const runList = z.object({ runs: z.array(runState) });
+/** Body of `GET /runs`. */
+export type RunList = z.infer<typeof runList>;
+
+/** Response of `GET /runs/:id/artifacts`. */
+export const artifactList = z.object({ artifacts: z.array(artifactInfo) });
+/** Body of `GET /runs/:id/artifacts`. */
+export type ArtifactList = z.infer<typeof artifactList>;
+/** One artifact on the wire. */
+export type ArtifactInfo = z.infer<typeof artifactInfo>;
+
+/** One log line as `GET /runs/:id/logs?format=ndjson` streams it (one JSON object per line). */
+export const logLine = z.object({ stream: z.enum(['stdout', 'stderr']), line: z.string(), time: z.string() });
+/** One NDJSON log line. */
+export type LogLineWire = z.infer<typeof logLine>;
+
+/** Response of `GET /health` (200 when the engine answers, 503 when it does not). */
+export const healthState = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  docker: z.object({ reachable: z.boolean(), version: z.string().nullable() }),
+  version: z.string(),
+});
+/** Body of `GET /health`. */
+export type HealthState = z.infer<typeof healthState>;
 
 /** Body of `POST /runs/:id/stop`. */
 export const stopBody = z
@@ -100,6 +133,8 @@ export const stopBody = z
     grace: z.number().int().min(0).max(600000).optional(),
   })
   .strict();
+/** A `POST /runs/:id/stop` body: `grace` in milliseconds. */
+export type StopBody = z.input<typeof stopBody>;
 
 /** Body of `POST /networks`. */
 export const networkBody = z
@@ -111,12 +146,30 @@ export const networkBody = z
     icc: z.boolean().default(true),
   })
   .strict();
+/** A `POST /networks` body as a client writes it. */
 export type NetworkBody = z.input<typeof networkBody>;
+
+/** Response of `POST /networks` (201; `created: false` when it already existed). */
+export const networkCreated = z.object({ name: z.string(), created: z.boolean() });
+/** Body of the `POST /networks` answer. */
+export type NetworkCreated = z.infer<typeof networkCreated>;
+
+/** Response of `GET /networks/:name`. */
+export const networkState = z.object({ name: z.string(), exists: z.boolean() });
+/** Body of `GET /networks/:name`. */
+export type NetworkState = z.infer<typeof networkState>;
 
 /** Body of `POST /networks/cleanup`. */
 export const networkCleanupBody = z
   .object({ prefix: z.string().max(128).optional(), maxAgeMs: z.number().int().min(0).optional() })
   .strict();
+/** A `POST /networks/cleanup` body. */
+export type NetworkCleanupBody = z.input<typeof networkCleanupBody>;
+
+/** Response of `POST /networks/cleanup`: the names of the networks removed. */
+export const networkCleanupResult = z.object({ removed: z.array(z.string()) });
+/** Body of the `POST /networks/cleanup` answer. */
+export type NetworkCleanupResult = z.infer<typeof networkCleanupResult>;
 
 /** The one error shape every route answers with. */
 export interface ErrorBody {

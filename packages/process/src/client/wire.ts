@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+// light-process's own view of light-run's responses. The types come from light-run
+// (`import type`); these schemas check, on this side of the wire, what actually arrived.
+// They accept unknown extra fields so that a newer light-run stays compatible.
+
+/** A run state as `POST /run` and `GET /runs/:id` answer it. */
+export const runStateResponse = z.looseObject({
+  id: z.string().min(1),
+  status: z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'timeout']),
+  exitCode: z.number().nullable().optional(),
+  startedAt: z.string().nullable().optional(),
+  finishedAt: z.string().nullable().optional(),
+  durationMs: z.number().nullable().optional(),
+  artifacts: z.array(z.looseObject({ path: z.string(), bytes: z.number(), type: z.string() })).default([]),
+  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+});
+/** A validated run state. */
+export type RunStateResponse = z.infer<typeof runStateResponse>;
+
+/** Statuses after which a run never changes again. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timeout',
+]);
+
+/** `GET /health`. */
+export const healthResponse = z.looseObject({
+  status: z.enum(['ok', 'unavailable']),
+  docker: z.looseObject({ reachable: z.boolean(), version: z.string().nullable().optional() }),
+  version: z.string().optional(),
+});
+/** A validated health answer. */
+export type HealthResponse = z.infer<typeof healthResponse>;
+
+/** One NDJSON log line of `GET /runs/:id/logs`. */
+export const logLineResponse = z.looseObject({
+  stream: z.enum(['stdout', 'stderr']),
+  line: z.string(),
+  time: z.string(),
+});
+/** A validated log line. */
+export type LogLineResponse = z.infer<typeof logLineResponse>;
+
+/** `POST /networks`. */
+export const networkCreatedResponse = z.looseObject({ name: z.string(), created: z.boolean() });
+/** `GET /networks/:name`. */
+export const networkStateResponse = z.looseObject({ name: z.string(), exists: z.boolean() });
+/** `POST /networks/cleanup`. */
+export const networkCleanupResponse = z.looseObject({ removed: z.array(z.string()) });
+
+/** The one error body shape of light-run. */
+export const errorResponse = z.object({
+  error: z.looseObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

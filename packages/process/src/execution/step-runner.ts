@@ -1,0 +1,62 @@
+import type { RunBody } from '../client/wire-types.ts';
+
+/** One line a run printed, as light-run streams it. */
+export interface StepLogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** ISO timestamp. */
+  time: string;
+}
+
+/** How a step ended, in light-run's terms. */
+export type StepStatus = 'succeeded' | 'failed' | 'cancelled' | 'timeout';
+
+/** Options of `StepRunner.runStep`. */
+export interface RunStepOptions {
+  /** Aborting cancels the run (`POST /runs/:id/cancel`); `runStep` then resolves with `cancelled`. */
+  signal?: AbortSignal;
+  /** Called once the run has an id (before it ends). */
+  onStart?: (runId: string) => void;
+  /** Called with every log line, live. */
+  onLog?: (line: StepLogLine) => void;
+}
+
+/** The end of one step. */
+export interface StepOutcome {
+  /** light-run id (the container's hostname). */
+  runId: string;
+  status: StepStatus;
+  exitCode: number | null;
+  /** Milliseconds, as light-run measured it. */
+  durationMs: number | null;
+  /** Why light-run says the run did not succeed. */
+  error?: { code: string; message: string };
+  /**
+   * The parsed `.lp-output.json` when the step succeeded: `undefined` when absent or
+   * empty. The executor turns anything that is not an object into `{}`.
+   */
+  output: unknown;
+}
+
+/** Options of creating a run-scoped network. */
+export interface NetworkOptions {
+  /** No route outside the network. @default false */
+  internal?: boolean;
+}
+
+/**
+ * What the executor needs from a container backend. `LightRunClient` implements it over
+ * light-run's HTTP API; `InMemoryRunner` implements it in memory for tests of pure logic.
+ */
+export interface StepRunner {
+  /** Runs one step to its end: submits it detached, streams its logs, waits, fetches its output. */
+  runStep(body: RunBody, options?: RunStepOptions): Promise<StepOutcome>;
+  /** Starts a long-running service detached and resolves with its id (= its hostname) once it runs. */
+  startService(body: RunBody, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
+  /** Stops a service and waits (bounded) until it ended. */
+  stopService(id: string): Promise<void>;
+  /** Creates a network (idempotent). The resolved value is not used. */
+  createNetwork(name: string, options?: NetworkOptions): Promise<unknown>;
+  /** Deletes a network; an unknown network is not an error. */
+  deleteNetwork(name: string): Promise<void>;
+}

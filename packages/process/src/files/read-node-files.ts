@@ -1,0 +1,101 @@
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileSystemError, NodeFilesError } from '../errors.ts';
+import type { NodeFile } from '../model/definitions.ts';
+import { encodeFile } from './file-content.ts';
+import { isIgnored } from './ignore.ts';
+
+/** Default total size limit of one node's files: 10 MiB. */
+export const DEFAULT_MAX_NODE_BYTES = 10 * 1024 * 1024;
+
+/** Options of `readNodeFiles`. */
+export interface ReadNodeFilesOptions {
+  /** Total size limit of the node's files, in bytes. @default 10 MiB (10485760) */
+  maxBytes?: number;
+  /** Node (or service) id used in error messages. */
+  nodeId?: string;
+}
+
+interface Entry {
+  path: string;
+  absolute: string;
+  size: number;
+  mode: number;
+}
+
+/** Formats a byte count as `1.5 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function walk(root: string, rel: string, out: Entry[], nodeId: string | undefined): Promise<void> {
+  const dir = rel === '' ? root : join(root, rel);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (cause) {
+    throw fileSystemError('read the folder', dir, cause);
+  }
+  for (const name of names.sort()) {
+    if (isIgnored(name, rel === '')) continue;
+    const path = rel === '' ? name : `${rel}/${name}`;
+    const absolute = join(root, path);
+    const stat = await lstat(absolute).catch((cause: unknown) => {
+      throw fileSystemError('inspect', absolute, cause);
+    });
+    const subject = { file: absolute, ...(nodeId ? { nodeId } : {}) };
+    if (stat.isSymbolicLink()) {
+      throw new NodeFilesError(
+        'NODE_FILE_REFUSED',
+        `${absolute}: symlinks are not allowed in a node folder`,
+        subject,
+      );
+    }
+    if (stat.isDirectory()) await walk(root, path, out, nodeId);
+    else if (stat.isFile()) out.push({ path, absolute, size: stat.size, mode: stat.mode });
+    else throw new NodeFilesError('NODE_FILE_REFUSED', `${absolute}: not a regular file`, subject);
+  }
+}
+
+/**
+ * Reads every file of a node folder (relative path -> content), skipping the ignore list.
+ * Refuses symlinks and special files; binary files are base64-encoded; the execute bit is
+ * kept as `mode`; throws `NodeFilesError` naming the biggest files past `maxBytes`.
+ */
+export async function readNodeFiles(
+  dir: string,
+  options: ReadNodeFilesOptions = {},
+): Promise<Record<string, NodeFile>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_NODE_BYTES;
+  const entries: Entry[] = [];
+  await walk(dir, '', entries, options.nodeId);
+  const total = entries.reduce((sum, e) => sum + e.size, 0);
+  if (total > maxBytes) {
+    const biggest = [...entries]
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 3)
+      .map((e) => `${e.path} (${formatBytes(e.size)})`)
+      .join(', ');
+    const who = options.nodeId ? `node '${options.nodeId}' (${dir})` : dir;
+    throw new NodeFilesError(
+      'NODE_FILES_TOO_LARGE',
+      `${who}: files total ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit; biggest: ${biggest}`,
+      {
+        file: dir,
+        ...(options.nodeId ? { nodeId: options.nodeId } : {}),
+        details: { totalBytes: total, maxBytes },
+      },
+    );
+  }
+  const files: Record<string, NodeFile> = {};
+  for (const entry of entries) {
+    try {
+      files[entry.path] = encodeFile(await readFile(entry.absolute), entry.mode);
+    } catch (cause) {
+      throw fileSystemError('read', entry.absolute, cause);
+    }
+  }
+  return files;
+}

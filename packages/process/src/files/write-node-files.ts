@@ -1,0 +1,50 @@
+import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileSystemError, NodeFilesError } from '../errors.ts';
+import type { NodeFile } from '../model/definitions.ts';
+import { decodeFile } from './file-content.ts';
+import { resolveInside, unsafePathReason } from './safe-path.ts';
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw fileSystemError('inspect', path, cause);
+  }
+}
+
+/**
+ * Writes a definition's files under a folder. Refuses unsafe paths and never writes
+ * through an existing symlink; restores `mode` when present.
+ */
+export async function writeNodeFiles(
+  dir: string,
+  files: Record<string, NodeFile>,
+  subject: { nodeId?: string } = {},
+): Promise<void> {
+  for (const [path, file] of Object.entries(files)) {
+    const target = resolveInside(dir, path);
+    if (!target) {
+      const reason = unsafePathReason(path) ?? 'escapes the folder';
+      throw new NodeFilesError('NODE_FILE_REFUSED', `file '${path}' ${reason}`, {
+        ...subject,
+        field: `files.${path}`,
+      });
+    }
+    if (await isSymlink(target)) {
+      throw new NodeFilesError('NODE_FILE_REFUSED', `${target}: refusing to write through a symlink`, {
+        ...subject,
+        file: target,
+      });
+    }
+    const { bytes, mode } = decodeFile(file);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, bytes);
+      if (mode !== undefined) await chmod(target, mode);
+    } catch (cause) {
+      throw fileSystemError('write', target, cause);
+    }
+  }
+}

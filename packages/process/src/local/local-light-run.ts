@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { LightRunClient } from '../client/light-run-client.ts';
+import type { HealthResponse } from '../client/wire.ts';
+import { LightProcessError } from '../errors.ts';
+import { findLightRunBin } from './find-light-run.ts';
+import { waitForHealth } from './wait-for-health.ts';
+
+/** Options of `startLocalLightRun`. */
+export interface LocalLightRunOptions {
+  /** Path of the light-run bin script. @default the installed light-run package's bin */
+  bin?: string;
+  /** State dir of that light-run; kept on stop. @default a fresh `light-run-*` temp dir, removed on stop */
+  dataDir?: string;
+  /** Receives every line light-run prints on stderr (its operational log). @default dropped */
+  onLog?: (line: string) => void;
+  /** How long light-run may take to listen and answer `/health`, in ms. @default 30000 */
+  startTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL, in ms. @default 15000 */
+  stopTimeoutMs?: number;
+  /** Resolve even when light-run reports Docker unreachable (503), e.g. to report it. @default false */
+  allowUnhealthy?: boolean;
+}
+
+/** A light-run started by this process; stop it with `stop()` or `await using`. */
+export interface LocalLightRun extends AsyncDisposable {
+  /** Base URL, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The random bearer token it requires. */
+  token: string;
+  /** A client bound to it. */
+  client: LightRunClient;
+  /** Its `/health` answer at start. */
+  health: HealthResponse;
+  /** SIGTERM, wait for the exit (SIGKILL after a bound), remove the temp data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LISTENING = /^light-run listening on (http:\/\/\S+)\s*$/;
+
+/**
+ * Starts the light-run of this installation on a free port of 127.0.0.1 with a random
+ * token: the all-in-one mode of the CLI and the harness of the end-to-end tests.
+ * @example
+ * await using local = await startLocalLightRun();
+ * const result = await executeWorkflow(definition, {}, { runner: local.client });
+ */
+export async function startLocalLightRun(options: LocalLightRunOptions = {}): Promise<LocalLightRun> {
+  const bin = options.bin ?? findLightRunBin();
+  const token = randomBytes(24).toString('hex');
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'light-run-'));
+  const args = [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--data-dir', dataDir];
+  // Its own process group: a Ctrl-C in the terminal reaches light-process, which cancels the
+  // runs first and then stops light-run itself.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const recent: string[] = [];
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(line);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A crash of this process must not leave light-run behind.
+  const onExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', onExit);
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      process.removeListener('exit', onExit);
+      await terminate(child, exited, options.stopTimeoutMs ?? 15_000);
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
+  try {
+    const url = await listeningUrl(child, options.startTimeoutMs ?? 30_000, recent);
+    const client = new LightRunClient({ url, token });
+    const health = await waitForHealth(client, options.startTimeoutMs ?? 30_000);
+    if (health.status !== 'ok' && !options.allowUnhealthy) {
+      const docker = health.docker.reachable ? 'reachable' : 'unreachable';
+      throw new LightProcessError(
+        'LOCAL_LIGHT_RUN',
+        `light-run started but is ${health.status} (Docker ${docker})`,
+      );
+    }
+    return { url, token, client, health, stop, [Symbol.asyncDispose]: stop };
+  } catch (cause) {
+    await stop();
+    throw cause instanceof LightProcessError
+      ? cause
+      : new LightProcessError('LOCAL_LIGHT_RUN', `cannot start light-run (${bin}): ${String(cause)}`, {
+          cause,
+        });
+  }
+}
+
+function listeningUrl(child: ChildProcess, timeoutMs: number, recent: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      const log = recent.length > 0 ? `\n  ${recent.join('\n  ')}` : '';
+      reject(new LightProcessError('LOCAL_LIGHT_RUN', `light-run did not start: ${why}${log}`));
+    };
+    const timer = setTimeout(() => fail(`no "listening" line within ${timeoutMs} ms`), timeoutMs);
+    lines.on('line', (line) => {
+      const match = LISTENING.exec(line);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      resolve(match[1]);
+    });
+    child.once('error', (error) => fail(error.message));
+    child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
+  });
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

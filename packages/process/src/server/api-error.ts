@@ -1,0 +1,70 @@
+/** Every error code the REST API answers with, and its HTTP status. */
+export const API_ERRORS = {
+  /** A body, query or path parameter does not match its schema. */
+  INVALID_REQUEST: 400,
+  /** A workflow was sent but failed validation (details list the problems). */
+  WORKFLOW_INVALID: 400,
+  /** The run input does not match the workflow's `inputs` schema. */
+  INPUT_INVALID: 400,
+  /** The workflow needs environment variables the server does not have. */
+  ENV_MISSING: 400,
+  /** The body is not valid JSON. */
+  INVALID_JSON: 400,
+  /** No or a wrong API key. */
+  UNAUTHORIZED: 401,
+  /** No workflow with that id. */
+  WORKFLOW_NOT_FOUND: 404,
+  /** No run with that id. */
+  RUN_NOT_FOUND: 404,
+  /** No route for that method and path. */
+  ROUTE_NOT_FOUND: 404,
+  /** A workflow with that id is already registered. */
+  WORKFLOW_EXISTS: 409,
+  /** The run has already finished. */
+  RUN_FINISHED: 409,
+  /** The body is larger than the server accepts. */
+  BODY_TOO_LARGE: 413,
+  /** The body is not JSON. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The server is shutting down and takes no new runs. */
+  SHUTTING_DOWN: 503,
+  /** Anything else; the server log has the details. */
+  INTERNAL: 500,
+} as const;
+
+/** A code from `API_ERRORS`. */
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** The one JSON shape every error leaves the API in. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: unknown };
+}
+
+/** An error a route answers with: its code decides the HTTP status. */
+export class ApiError extends Error {
+  /** Machine-readable code. */
+  readonly code: ApiErrorCode;
+  /** HTTP status, from `API_ERRORS`. */
+  readonly statusCode: number;
+  /** Extra machine-readable information (field issues, validation problems). */
+  readonly details: unknown;
+
+  constructor(code: ApiErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.statusCode = API_ERRORS[code];
+    this.details = details;
+  }
+
+  /** The response body. */
+  toBody(): ApiErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}

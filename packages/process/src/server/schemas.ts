@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+// The API's own wire shapes (params, queries, responses). Request schemas are enforced;
+// response schemas document what the routes send and feed the OpenAPI document.
+
+const flag = z
+  .enum(['1', '0', 'true', 'false'])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+/** `:id` of a workflow or run. */
+export const idParams = z.object({ id: z.string().min(1).max(128) }).strict();
+
+/** `GET /api/workflows/:id`. */
+export const workflowGetQuery = z.object({ full: flag }).strict();
+
+/** `?persist=1` on register, replace and delete. */
+export const persistQuery = z.object({ persist: flag }).strict();
+
+/** `POST /api/workflows/:id/run`. */
+export const runQuery = z.object({ async: flag }).strict();
+
+/** `GET /api/runs`. */
+export const runListQuery = z
+  .object({
+    workflow: z.string().min(1).optional(),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const error = z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional() });
+
+/** A workflow as lists show it. */
+export const workflowSummary = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  nodeCount: z.number().int(),
+  /** Whether the workflow lives in a folder under the served directory. */
+  persisted: z.boolean(),
+});
+
+/** `GET /api/workflows`. */
+export const workflowList = z.object({ workflows: z.array(workflowSummary) });
+
+/** A node as the summary form of `GET /api/workflows/:id` shows it. */
+const nodeSummary = z.object({ id: z.string(), name: z.string().nullable(), image: z.string() });
+const linkSummary = z.object({
+  from: z.string(),
+  to: z.string(),
+  when: z.unknown().optional(),
+  maxIterations: z.number().int().optional(),
+});
+
+/** `GET /api/workflows/:id` without `full`: enough to draw the graph and build the run form. */
+export const workflowDetail = workflowSummary.extend({
+  nodes: z.array(nodeSummary),
+  links: z.array(linkSummary),
+  /** JSON Schema of the run input: `inputs` of the workflow, else of its entry nodes. */
+  inputSchema: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** A node of a run. */
+export const nodeRecord = z.object({
+  nodeId: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'timeout']),
+  output: z.record(z.string(), z.unknown()).nullable(),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  iterations: z.number().int(),
+  lightRunId: z.string().nullable(),
+  error: error.nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  logs: z.array(z.object({ stream: z.enum(['stdout', 'stderr']), line: z.string(), time: z.string() })),
+  logsDropped: z.number().int(),
+});
+
+/** A run as lists show it. */
+export const runSummary = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  workflowName: z.string().nullable(),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  error: error.nullable(),
+});
+
+/** `GET /api/runs/:id` and the sync run response. */
+export const runRecord = runSummary.extend({ input: z.unknown(), nodes: z.array(nodeRecord) });
+
+/** `GET /api/runs`. */
+export const runPage = z.object({
+  runs: z.array(runSummary),
+  total: z.number().int(),
+  nextOffset: z.number().int().nullable(),
+});
+
+/** `POST /api/workflows/:id/run?async=1`. */
+export const runAccepted = z.object({ runId: z.string() });
+
+/** `GET /health`. */
+export const health = z.object({ status: z.literal('ok'), version: z.string() });
+
+/** `DELETE /api/workflows/:id`. */
+export const deleted = z.object({ id: z.string(), deleted: z.literal(true), persisted: z.boolean() });
+
+/** The error body of every failure. */
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

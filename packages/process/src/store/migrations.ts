@@ -1,0 +1,72 @@
+import type Database from 'better-sqlite3';
+
+// Each entry moves the schema one version up; `PRAGMA user_version` records how far a
+// database file has come, so an old file is upgraded in place and never rebuilt.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id            TEXT PRIMARY KEY,
+    workflow_id   TEXT NOT NULL,
+    workflow_name TEXT,
+    status        TEXT NOT NULL,
+    input         TEXT NOT NULL,
+    error         TEXT,
+    created_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    duration_ms   INTEGER
+  );
+  CREATE INDEX runs_by_created ON runs (created_at DESC);
+  CREATE INDEX runs_by_workflow ON runs (workflow_id, created_at DESC);
+  CREATE INDEX runs_by_status ON runs (status);
+
+  CREATE TABLE node_results (
+    run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id      TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    output       TEXT,
+    exit_code    INTEGER,
+    duration_ms  INTEGER,
+    iterations   INTEGER NOT NULL DEFAULT 1,
+    light_run_id TEXT,
+    error        TEXT,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    logs_dropped INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, node_id)
+  );
+
+  CREATE TABLE logs (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL,
+    stream  TEXT NOT NULL,
+    line    TEXT NOT NULL,
+    time    TEXT NOT NULL
+  );
+  CREATE INDEX logs_by_node ON logs (run_id, node_id, seq);
+
+  -- light-run runs (steps and services) a run has in flight, to cancel after a crash
+  CREATE TABLE light_runs (
+    run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    light_run_id TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    active       INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (run_id, light_run_id)
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings a database up to `SCHEMA_VERSION`, one transaction per step. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const step = db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    });
+    step();
+  }
+}

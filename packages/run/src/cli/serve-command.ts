@@ -1,0 +1,67 @@
+import { type Command, Option } from 'commander';
+import { createLightRunServer } from '../server/create-server.ts';
+import { toServerOptions } from './serve-options.ts';
+
+/** How a signal-terminated serve ends. */
+export interface ServeIo {
+  /** Receives the one stdout line `light-run listening on <url>`. */
+  out: (line: string) => void;
+  /** Operational messages (stderr). */
+  err: (line: string) => void;
+}
+
+/**
+ * `light-run serve`: starts the HTTP service, prints `light-run listening on <url>` on
+ * stdout, and on SIGTERM/SIGINT shuts down gracefully (queued and synchronous runs are
+ * cancelled, detached runs keep running for the next start to re-attach).
+ */
+export function registerServeCommand(program: Command, io: ServeIo): void {
+  program
+    .command('serve')
+    .description('start the light-run HTTP service')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0 = a free port)')
+        .env('LIGHT_RUN_PORT')
+        .default('3001'),
+    )
+    .addOption(
+      new Option('--host <host>', 'interface to listen on').env('LIGHT_RUN_HOST').default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--token <token>', 'bearer token required on every route but /health').env(
+        'LIGHT_RUN_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option('--body-limit <size>', 'largest request body, e.g. 10mb').env('LIGHT_RUN_BODY_LIMIT'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'run records, logs and artifacts (default ~/.light-run)').env(
+        'LIGHT_RUN_DATA_DIR',
+      ),
+    )
+    .addOption(
+      new Option('--max-concurrent <n>', 'runs executing at once; more wait queued').env(
+        'LIGHT_RUN_MAX_CONCURRENT',
+      ),
+    )
+    .addOption(new Option('--memory <size>', 'memory cap per container, e.g. 512m'))
+    .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
+    .addOption(new Option('--pids <n>', 'process cap per container'))
+    .addOption(new Option('--runtime <runtime>', 'OCI runtime of the containers').choices(['runc', 'runsc']))
+    .action(async (flags: Record<string, unknown>) => {
+      const server = await createLightRunServer({ ...toServerOptions(flags), log: io.err });
+      try {
+        io.out(`light-run listening on ${await server.listen()}`);
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      io.err(`light-run: ${signal} received, shutting down`);
+      await server.close();
+    });
+}

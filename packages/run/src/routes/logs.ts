@@ -1,0 +1,45 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { logsQuery } from '../api/queries.ts';
+import { parseOrThrow } from '../errors/validate.ts';
+import type { ServerContext } from '../server/context.ts';
+
+/** Turns the stored NDJSON into plain text: each line's `line`, one per line. */
+class NdjsonToText extends Transform {
+  private rest = '';
+
+  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const lines = (this.rest + chunk.toString()).split('\n');
+    this.rest = lines.pop() ?? '';
+    const text = lines
+      .filter((l) => l.length > 0)
+      .map((l) => `${(JSON.parse(l) as { line: string }).line}\n`)
+      .join('');
+    callback(null, text);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(null, this.rest ? `${(JSON.parse(this.rest) as { line: string }).line}\n` : '');
+  }
+}
+
+/**
+ * `GET /runs/:id/logs`: the run's output, `text/plain` by default or NDJSON
+ * (`{"stream","line","time"}` per line) with `?format=ndjson`; `?follow=1` keeps the
+ * response open and streams new lines until the run ends.
+ */
+export function registerLogRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/runs/:id/logs', async (request, reply) => {
+    const { id } = parseOrThrow(z.object({ id: z.string() }), request.params);
+    const query = parseOrThrow(logsQuery, request.query);
+    ctx.manager.get(id);
+    const source = ctx.logs.read(id, query.follow);
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    if (query.format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(source);
+    const text = source.pipe(new NdjsonToText());
+    source.once('error', (err) => text.destroy(err));
+    text.once('close', () => source.destroy());
+    return reply.type('text/plain; charset=utf-8').send(text);
+  });
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listQuery, stateQuery } from '../api/queries.ts';
+import { runBody, stopBody } from '../api/schemas.ts';
+import { ValidationError } from '../errors/light-run-error.ts';
+import { parseOrThrow } from '../errors/validate.ts';
+import type { ServerContext } from '../server/context.ts';
+
+const idParams = z.object({ id: z.string() });
+
+/**
+ * `POST /run`, `GET /runs`, `GET /runs/:id`, `POST /runs/:id/cancel|stop|pause|resume`,
+ * `DELETE /runs/:id`.
+ */
+export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post('/run', async (request, reply) => {
+    const body = parseOrThrow(runBody, request.body);
+    if (body.callbackSecret !== undefined && body.callbackUrl === undefined) {
+      throw new ValidationError([{ path: 'callbackUrl', message: 'is required when callbackSecret is set' }]);
+    }
+    const { state, done } = ctx.manager.submit(body);
+    if (body.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
+    // A synchronous run belongs to its request: a client that hangs up cancels it.
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      ctx.manager.cancel(state.id).catch((err: unknown) => {
+        ctx.options.log(
+          `light-run: cancelling run ${state.id} after its client left: ${(err as Error).message}`,
+        );
+      });
+    });
+    return reply.status(200).send(await done);
+  });
+
+  app.get('/runs', async (request) => {
+    const query = parseOrThrow(listQuery, request.query);
+    return { runs: ctx.manager.list(query) };
+  });
+
+  app.get('/runs/:id', async (request, reply) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    const { wait } = parseOrThrow(stateQuery, request.query);
+    if (wait <= 0) return ctx.manager.get(id);
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    return ctx.manager.settled(id, Math.min(wait, ctx.options.maxWaitMs), gone.signal);
+  });
+
+  app.post('/runs/:id/cancel', async (request) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    return ctx.manager.cancel(id);
+  });
+
+  app.post('/runs/:id/stop', async (request) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    const body = parseOrThrow(stopBody, request.body ?? {});
+    return ctx.manager.stop(id, {
+      ...(body.signal ? { signal: body.signal } : {}),
+      ...(body.grace !== undefined ? { graceMs: body.grace } : {}),
+    });
+  });
+
+  app.post('/runs/:id/pause', async (request) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    return ctx.manager.pause(id);
+  });
+
+  app.post('/runs/:id/resume', async (request) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    return ctx.manager.resume(id);
+  });
+
+  app.delete('/runs/:id', async (request, reply) => {
+    const { id } = parseOrThrow(idParams, request.params);
+    await ctx.manager.remove(id);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import type { RunState } from '../api/schemas.ts';
+import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import { LightRunError } from '../errors/light-run-error.ts';
+import type { CallbackSender } from './callback.ts';
+import type { LogStore } from './log-store.ts';
+import { RunQueue } from './run-queue.ts';
+import { isTerminalStatus, type RunRecords } from './run-records.ts';
+import { failedResult, queuedState } from './run-results.ts';
+import { RunWaiters } from './run-waiters.ts';
+import type { RunHandle, RunnerPort, RunRequest, RunResult } from './runner-port.ts';
+import { type ParsedRunBody, toRunRequest } from './to-run-request.ts';
+
+/** What the run manager works with. */
+export interface RunManagerDeps {
+  runner: RunnerPort;
+  records: RunRecords;
+  logs: LogStore;
+  artifacts: ArtifactStore;
+  callbacks: CallbackSender;
+  /** Runs executing at once; the rest wait as `queued`. */
+  maxConcurrent: number;
+  log: (line: string) => void;
+}
+
+interface LiveRun {
+  handle: RunHandle;
+  /** Synchronous runs belong to their request and are cancelled at shutdown. */
+  sync: boolean;
+}
+
+/** Filter of `GET /runs`. */
+export interface RunFilter {
+  status?: RunState['status'];
+  limit: number;
+}
+
+/**
+ * Owns every run of this light-run: the queue, the live handles, the records, the logs,
+ * the callbacks and the artifact cap. Routes call it; it calls the runner.
+ */
+export class RunManager {
+  private readonly queue: RunQueue;
+  private readonly live = new Map<string, LiveRun>();
+  private readonly waiters: RunWaiters;
+  private closing = false;
+  /** Runs whose callback is being delivered right now, so it is never sent twice at once. */
+  private readonly delivering = new Set<string>();
+
+  constructor(private readonly deps: RunManagerDeps) {
+    this.queue = new RunQueue(deps.maxConcurrent);
+    this.waiters = new RunWaiters(deps.records);
+  }
+
+  /** Creates a run, queues it, and returns its first state plus a promise of its final one. */
+  submit(body: ParsedRunBody): { state: RunState; done: Promise<RunState> } {
+    if (this.closing) throw new LightRunError('SHUTTING_DOWN', 'light-run is shutting down');
+    const id = randomUUID();
+    const detached = body.detached === true;
+    const state = queuedState(id, body.image, detached);
+    const callback = body.callbackUrl
+      ? {
+          url: body.callbackUrl,
+          pending: true,
+          ...(body.callbackSecret ? { secret: body.callbackSecret } : {}),
+        }
+      : undefined;
+    this.deps.records.put(callback ? { state, callback } : { state });
+    this.deps.logs.open(id);
+    const done = this.settled(id);
+    const request = toRunRequest(id, body);
+    this.queue.enqueue(id, () => this.start(id, request, !detached));
+    return { state: this.get(id), done };
+  }
+
+  private start(id: string, request: RunRequest, sync: boolean): void {
+    this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
+    let handle: RunHandle;
+    try {
+      handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
+    } catch (err) {
+      this.finish(id, failedResult(id, err));
+      this.queue.release();
+      return;
+    }
+    this.watch(id, handle, sync);
+  }
+
+  /** Follows a handle until its result, then finishes the run (also used for re-attached runs). */
+  watch(id: string, handle: RunHandle, sync: boolean): void {
+    this.live.set(id, { handle, sync });
+    const settle = (result: RunResult) => {
+      // After shutdown the runner is closed: whatever it reports about a detached run is
+      // not the run's outcome. The next start re-attaches and records the real one.
+      if (this.waiters.isReleased || this.live.get(id)?.handle !== handle) return;
+      this.live.delete(id);
+      this.finish(id, result);
+      this.queue.release();
+    };
+    handle.result.then(settle, (err: unknown) => settle(failedResult(id, err)));
+  }
+
+  /** Records a final state, closes the log, enforces the artifact cap and fires the callback. */
+  finish(id: string, result: Omit<RunResult, 'id'>): void {
+    this.deps.logs.close(id);
+    this.deps.records.updateState(id, {
+      status: result.status,
+      exitCode: result.exitCode,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      durationMs: result.durationMs,
+      artifacts: result.artifacts,
+      ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+    });
+    const evicted = this.deps.artifacts.enforceCap();
+    if (evicted.length > 0) this.deps.log(`light-run: evicted the artifacts of ${evicted.length} run(s)`);
+    this.sendCallback(id);
+    this.waiters.notify(id);
+  }
+
+  /** Delivers a run's pending callback in the background; the run never waits for it. */
+  sendCallback(id: string): void {
+    const stored = this.deps.records.get(id);
+    const target = stored?.callback;
+    if (!stored || !target?.pending || !isTerminalStatus(stored.state.status) || this.delivering.has(id))
+      return;
+    this.delivering.add(id);
+    void this.deps.callbacks.deliver(target.url, target.secret, stored.state).then((outcome) => {
+      this.delivering.delete(id);
+      const now = this.deps.records.get(id);
+      if (outcome === 'abandoned' || !now?.callback) return;
+      if (outcome === 'failed')
+        this.deps.log(`light-run: giving up the callback of run ${id} to ${target.url}`);
+      this.deps.records.put({ ...now, callback: { ...now.callback, pending: false } });
+    });
+  }
+
+  /** The current state of a run; RUN_NOT_FOUND (404) when unknown. */
+  get(id: string): RunState {
+    const stored = this.deps.records.get(id);
+    if (!stored) throw new LightRunError('RUN_NOT_FOUND', `run ${id} not found`);
+    return stored.state;
+  }
+
+  /** Runs, newest first. */
+  list(filter: RunFilter): RunState[] {
+    return this.deps.records
+      .all()
+      .reverse()
+      .map((r) => r.state)
+      .filter((s) => filter.status === undefined || s.status === filter.status)
+      .slice(0, filter.limit);
+  }
+
+  /** Resolves with the run's state once it is terminal, `timeoutMs` elapsed, or shutdown let go. */
+  settled(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<RunState> {
+    return this.waiters.wait(this.get(id), timeoutMs, signal);
+  }
+
+  private activeOrThrow(id: string, action: string): { state: RunState; live: LiveRun | undefined } {
+    const state = this.get(id);
+    if (isTerminalStatus(state.status)) {
+      throw new LightRunError('RUN_NOT_ACTIVE', `run ${id} is ${state.status}; cannot ${action} it`);
+    }
+    return { state, live: this.live.get(id) };
+  }
+
+  /** Ends a queued run without starting it. */
+  private dropQueued(id: string, error?: { code: string; message: string }): void {
+    const now = new Date().toISOString();
+    const result = { status: 'cancelled' as const, exitCode: null, startedAt: null, finishedAt: now };
+    this.finish(id, { ...result, durationMs: 0, artifacts: [], ...(error ? { error } : {}) });
+  }
+
+  /** Kills a run at once (status `cancelled`) and resolves with its final state. */
+  async cancel(id: string): Promise<RunState> {
+    const { live } = this.activeOrThrow(id, 'cancel');
+    if (this.queue.remove(id)) this.dropQueued(id);
+    else if (live) await live.handle.cancel();
+    return this.settled(id, 60_000);
+  }
+
+  /** Sends a signal, waits `graceMs`, then kills; resolves with the final state. */
+  async stop(id: string, options: { signal?: string; graceMs?: number }): Promise<RunState> {
+    const { live } = this.activeOrThrow(id, 'stop');
+    if (this.queue.remove(id)) this.dropQueued(id);
+    else if (live) await live.handle.stop(options);
+    return this.settled(id, (options.graceMs ?? 10_000) + 60_000);
+  }
+
+  /** Freezes a running run. */
+  async pause(id: string): Promise<RunState> {
+    const { state, live } = this.activeOrThrow(id, 'pause');
+    if (state.status !== 'running' || !live) {
+      throw new LightRunError(
+        'RUN_NOT_ACTIVE',
+        `run ${id} is ${state.status}; only a running run can be paused`,
+      );
+    }
+    await live.handle.pause();
+    return this.deps.records.updateState(id, { status: 'paused' }) ?? this.get(id);
+  }
+
+  /** Thaws a paused run. */
+  async resume(id: string): Promise<RunState> {
+    const { state, live } = this.activeOrThrow(id, 'resume');
+    if (state.status !== 'paused' || !live) {
+      throw new LightRunError(
+        'RUN_NOT_ACTIVE',
+        `run ${id} is ${state.status}; only a paused run can be resumed`,
+      );
+    }
+    await live.handle.resume();
+    return this.deps.records.updateState(id, { status: 'running' }) ?? this.get(id);
+  }
+
+  /** Forgets a finished run: its record, log, artifacts and the runner's record. */
+  async remove(id: string): Promise<void> {
+    const state = this.get(id);
+    if (!isTerminalStatus(state.status)) {
+      throw new LightRunError('RUN_ACTIVE', `run ${id} is ${state.status}; cancel it before deleting it`);
+    }
+    await this.deps.runner.remove(id).catch((err: unknown) => {
+      // Synchronous runs may have no runner record; nothing else is safe to ignore.
+      if ((err as { code?: unknown }).code !== 'RUN_NOT_FOUND') throw err;
+    });
+    this.deps.artifacts.remove(id);
+    this.deps.logs.remove(id);
+    this.deps.records.delete(id);
+  }
+
+  /**
+   * Stops taking runs, ends queued ones, cancels synchronous ones and waits for them
+   * (bounded), then lets go of detached ones: they keep running, and the next start over
+   * the same data dir re-attaches them. Long polls and log followers are answered.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const id of this.queue.drain()) {
+      this.dropQueued(id, { code: 'SHUTTING_DOWN', message: 'light-run shut down before the run started' });
+    }
+    const sync = [...this.live.entries()].filter(([, run]) => run.sync);
+    await Promise.all(
+      sync.map(async ([id, run]) => {
+        await run.handle.cancel().catch((err: unknown) => {
+          this.deps.log(`light-run: cancelling run ${id} at shutdown failed: ${(err as Error).message}`);
+        });
+        await this.settled(id, 30_000);
+      }),
+    );
+    this.waiters.releaseAll();
+    this.live.clear();
+    this.deps.callbacks.close();
+    this.deps.logs.closeAll();
+  }
+
+  /** Whether shutdown began. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Takes a queue slot for a run that is already going (re-attached at start). */
+  occupySlot(): void {
+    this.queue.occupy();
+  }
+
+  /** Gives back a slot taken with {@link occupySlot} when re-attaching failed. */
+  releaseSlot(): void {
+    this.queue.release();
+  }
+}

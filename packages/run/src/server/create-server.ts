@@ -1,0 +1,143 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ArtifactStore } from '../artifacts/artifact-store.ts';
+import { registerBearerAuth } from '../auth/bearer.ts';
+import { registerArtifactRoutes } from '../routes/artifacts.ts';
+import { registerHealthRoute } from '../routes/health.ts';
+import { registerLogRoutes } from '../routes/logs.ts';
+import { registerNetworkRoutes } from '../routes/networks.ts';
+import { registerRunRoutes } from '../routes/runs.ts';
+import { CallbackSender } from '../runs/callback.ts';
+import { LogStore } from '../runs/log-store.ts';
+import { RunManager } from '../runs/run-manager.ts';
+import { RunRecords } from '../runs/run-records.ts';
+import { type RecoveryReport, recoverRuns } from '../runs/run-recovery.ts';
+import type { ServerContext } from './context.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { type LightRunServerOptions, resolveOptions } from './options.ts';
+import { createRunner } from './runner.ts';
+
+/** A light-run instance: its fastify app, and how to listen and shut down. */
+export interface LightRunServer extends AsyncDisposable {
+  /** The fastify app, e.g. for `app.inject()` in tests. */
+  readonly app: FastifyInstance;
+  /** Base URL (`http://127.0.0.1:3001`) once listening; undefined before. */
+  readonly url: string | undefined;
+  /** What the start found in the data dir: runs re-attached, runs marked lost. */
+  readonly recovery: RecoveryReport;
+  /** Listens on the configured host and port (0 = a free port); resolves with the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Graceful shutdown: stops accepting, ends queued runs, cancels in-flight synchronous
+   * runs (their requests get the cancelled state), leaves detached runs running for the
+   * next start to re-attach, then closes the runner. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a light-run server over a data dir: re-attaches the detached runs a previous
+ * process left running, marks lost ones failed and reaps orphans, then registers the routes.
+ * @example
+ * await using server = await createLightRunServer({ dataDir: '/var/lib/light-run', token, port: 0 });
+ * const url = await server.listen();
+ */
+export async function createLightRunServer(input: LightRunServerOptions): Promise<LightRunServer> {
+  const options = resolveOptions(input);
+  for (const sub of ['', 'runs', 'logs', 'artifacts', 'runner']) {
+    mkdirSync(join(options.dataDir, sub), { recursive: true, mode: 0o700 });
+  }
+  const runner = createRunner(options);
+  const records = new RunRecords(join(options.dataDir, 'runs'), options.log);
+  const logs = new LogStore(join(options.dataDir, 'logs'), options.logMaxBytesPerRun);
+  const artifacts = new ArtifactStore(
+    join(options.dataDir, 'artifacts'),
+    options.artifactStoreBytes,
+    records,
+  );
+  const callbacks = new CallbackSender({
+    retryDelaysMs: options.callbackRetryDelaysMs,
+    timeoutMs: options.callbackTimeoutMs,
+    log: options.log,
+  });
+  const deps = { runner, records, logs, artifacts, callbacks, maxConcurrent: options.maxConcurrent };
+  const manager = new RunManager({ ...deps, log: options.log });
+  const recovery = await recoverRuns({ manager, runner, records, logs, log: options.log });
+  const ctx: ServerContext = {
+    options,
+    manager,
+    artifacts,
+    logs,
+    networks: runner.networks,
+    ping: () => runner.ping(),
+  };
+  const app = buildApp(ctx);
+  let shuttingDown = false;
+  // Responses sent while shutting down end their connection, so keep-alive clients do not
+  // hold the server open until their idle timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
+  });
+
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      const appClosed = app.close();
+      await manager.shutdown();
+      app.server.closeIdleConnections();
+      await appClosed;
+      await runner.close().catch((err: unknown) => {
+        // Dropping the shared default network fails while another runner's containers use
+        // it; that network is theirs to clean up then, and our shutdown is still complete.
+        options.log(`light-run: closing the runner: ${(err as Error).message}`);
+      });
+    })();
+    return closing;
+  };
+  return {
+    app,
+    recovery,
+    get url() {
+      return url;
+    },
+    async listen() {
+      await app.listen({ port: options.port, host: options.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+      return url;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function buildApp(ctx: ServerContext): FastifyInstance {
+  const app = Fastify({ bodyLimit: ctx.options.bodyLimitBytes, logger: false, return503OnClosing: true });
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // JSON is the only body this API takes; anything else is 415, not a string to validate.
+  app.removeAllContentTypeParsers();
+  // An empty JSON body (e.g. `POST /runs/:id/cancel` from a client that always sets the
+  // header) means "no body", not a syntax error.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.length === 0) return done(null, undefined);
+    return parseJson(request, text, done);
+  });
+  registerErrorHandler(app, ctx.options.log);
+  if (ctx.options.token) registerBearerAuth(app, ctx.options.token, ['/health']);
+  else {
+    ctx.options.log(
+      `light-run: WARNING: no token configured; anyone who can reach ${ctx.options.host} can run containers. Set --token or LIGHT_RUN_TOKEN.`,
+    );
+  }
+  registerHealthRoute(app, ctx);
+  registerRunRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
+  registerArtifactRoutes(app, ctx);
+  registerNetworkRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow } from '../errors/validate.ts';
+
+/** Options of {@link createLightRunServer}. Sizes in bytes, times in milliseconds. */
+export interface LightRunServerOptions {
+  /** Directory for run records (`runs/`), logs (`logs/`), artifacts (`artifacts/`) and the runner's state (`runner/`). */
+  dataDir: string;
+  /** Bearer token every route but `/health` requires. Absent: the API is open (logged loudly at start). */
+  token?: string | undefined;
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. @default 3001 */
+  port?: number;
+  /** Largest request body accepted; larger ones get 413. @default 10 MiB */
+  bodyLimitBytes?: number;
+  /** Runs executing at once; more wait as `queued`. @default 4 */
+  maxConcurrent?: number;
+  /** Cap of the artifact store; past it the artifacts of the oldest finished runs are evicted. @default 1 GiB */
+  artifactStoreBytes?: number;
+  /** Cap of one run's log; past it a marker line is written and later lines are dropped. @default 10 MiB */
+  logMaxBytesPerRun?: number;
+  /** Longest `?wait=` a client may ask of `GET /runs/:id`. @default 60 000 */
+  maxWaitMs?: number;
+  /** Resource caps of every container (the runner's defaults apply to those left out). */
+  limits?: { memoryBytes?: number; cpus?: number; pids?: number };
+  /** OCI runtime of every container: `runsc` runs them under gVisor. @default the engine's (runc) */
+  runtime?: 'runc' | 'runsc';
+  /** GPUs given to every container: `'all'` or a count. @default none */
+  gpus?: 'all' | number;
+  /** Docker client (a dockerode instance); the runner makes its own when absent. */
+  docker?: object;
+  /**
+   * Owner label value on every container this light-run starts; orphans are reaped only
+   * among containers of the same owner. @default `light-run-<hash of dataDir>`, so two
+   * instances over different data dirs never reap each other's runs
+   */
+  owner?: string;
+  /**
+   * The bridge runs join when they name no network (inter-container traffic off); dropped
+   * at close when unused. @default `<owner>-default`, one per instance, so instances never
+   * race each other creating or removing a shared one
+   */
+  defaultNetwork?: string;
+  /** Pauses between callback attempts. @default [1000, 5000, 15000] */
+  callbackRetryDelaysMs?: number[];
+  /** Time allowed for one callback attempt. @default 10 000 */
+  callbackTimeoutMs?: number;
+  /** Where operational messages go (one line each). @default a line on stderr */
+  log?: (line: string) => void;
+}
+
+const positiveInt = z.number().int().positive();
+
+const optionsSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    token: z.string().min(1).optional(),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(3001),
+    bodyLimitBytes: positiveInt.default(10 * 1024 * 1024),
+    maxConcurrent: positiveInt.max(1024).default(4),
+    artifactStoreBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(1024 ** 3),
+    logMaxBytesPerRun: positiveInt.default(10 * 1024 * 1024),
+    maxWaitMs: positiveInt.default(60_000),
+    limits: z
+      .object({
+        memoryBytes: positiveInt.optional(),
+        cpus: z.number().positive().optional(),
+        pids: positiveInt.optional(),
+      })
+      .strict()
+      .optional(),
+    runtime: z.enum(['runc', 'runsc']).optional(),
+    gpus: z.union([z.literal('all'), positiveInt]).optional(),
+    docker: z
+      .custom<object>((v) => typeof v === 'object' && v !== null, 'must be a dockerode instance')
+      .optional(),
+    owner: z.string().min(1).max(128).optional(),
+    defaultNetwork: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'invalid network name')
+      .optional(),
+    callbackRetryDelaysMs: z.array(z.number().int().min(0)).max(20).default([1000, 5000, 15000]),
+    callbackTimeoutMs: positiveInt.default(10_000),
+    log: z
+      .custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function')
+      .default(() => (line: string) => process.stderr.write(`${line}\n`)),
+  })
+  .strict();
+
+/** Options after validation, with every default applied; frozen. */
+export type ResolvedOptions = Readonly<
+  z.output<typeof optionsSchema> & { owner: string; defaultNetwork: string }
+>;
+
+/** Validates the options once, applies defaults and freezes the result; 400-style errors name the field. */
+export function resolveOptions(options: LightRunServerOptions): ResolvedOptions {
+  const parsed = parseOrThrow(optionsSchema, options);
+  const dataDir = resolve(parsed.dataDir);
+  const owner =
+    parsed.owner ?? `light-run-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+  if (parsed.limits) Object.freeze(parsed.limits);
+  Object.freeze(parsed.callbackRetryDelaysMs);
+  const defaultNetwork = parsed.defaultNetwork ?? `${owner}-default`;
+  return Object.freeze({ ...parsed, dataDir, owner, defaultNetwork });
+}

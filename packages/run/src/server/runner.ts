@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { DockerRunner } from 'light-runner';
+import type { ResolvedOptions } from './options.ts';
+
+/** The light-runner instance behind one light-run: state in `<dataDir>/runner`, artifacts in `<dataDir>/artifacts`. */
+export function createRunner(options: ResolvedOptions): DockerRunner {
+  return new DockerRunner({
+    stateDir: join(options.dataDir, 'runner'),
+    artifactsDir: join(options.dataDir, 'artifacts'),
+    owner: options.owner,
+    defaultNetwork: options.defaultNetwork,
+    ...(options.docker ? { docker: options.docker as Dockerode } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),
+  });
+}

@@ -1,0 +1,88 @@
+import { constants } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join, posix, resolve, sep } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { ContainerError, ExtractTooLargeError } from '../errors.ts';
+import type { Artifact } from '../types.ts';
+import { mediaTypeOf } from './media-type.ts';
+import { artifactPathFor } from './paths.ts';
+
+/** Where and how one downloaded archive is unpacked. */
+export interface ExtractTarget {
+  /** Normalised absolute container path the archive was requested for. */
+  containerPath: string;
+  /** The run's workdir, to make artifact paths relative to it. */
+  workdir: string;
+  /** The run's artifact directory on the host. */
+  destDir: string;
+  /** Cap per extracted entry, in bytes. */
+  maxBytes: number;
+}
+
+// O_NOFOLLOW: even if something replaced a path with a link, we never write through it.
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+/**
+ * Unpacks the engine's archive of one container path into the artifact directory.
+ * Only regular files are written; symlinks, hardlinks and devices are skipped unread, so a
+ * link inside the container can never make the host read or write something else. Every
+ * file is streamed to disk and stopped at `maxBytes` (ExtractTooLargeError).
+ */
+export async function extractArchive(source: Readable, target: ExtractTarget): Promise<Artifact[]> {
+  const extract = tar.extract();
+  const artifacts: Artifact[] = [];
+  source.on('error', (err) => extract.destroy(err));
+  source.pipe(extract);
+  const root = resolve(target.destDir);
+  try {
+    for await (const entry of extract) {
+      const { header } = entry;
+      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+        entry.resume();
+        continue;
+      }
+      const containerFile = posix.join(posix.dirname(target.containerPath), header.name);
+      const path = artifactPathFor(containerFile, target.workdir);
+      const hostPath = resolve(root, path);
+      if (!hostPath.startsWith(root + sep)) {
+        throw new ContainerError(
+          'COPY_OUT_FAILED',
+          `archive entry ${header.name} escapes the artifact directory`,
+          {
+            path: header.name,
+          },
+        );
+      }
+      if ((header.size ?? 0) > target.maxBytes)
+        throw new ExtractTooLargeError(containerFile, target.maxBytes);
+      await writeCapped(entry as unknown as Readable, hostPath, containerFile, target.maxBytes);
+      artifacts.push({ path, bytes: header.size ?? 0, type: mediaTypeOf(path) });
+    }
+  } catch (err) {
+    source.destroy();
+    extract.destroy();
+    throw err;
+  }
+  return artifacts;
+}
+
+async function writeCapped(entry: Readable, hostPath: string, containerFile: string, maxBytes: number) {
+  await mkdir(join(hostPath, '..'), { recursive: true });
+  let seen = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > maxBytes) callback(new ExtractTooLargeError(containerFile, maxBytes));
+      else callback(null, chunk);
+    },
+  });
+  try {
+    const file = await open(hostPath, WRITE_FLAGS, 0o644);
+    await pipeline(entry, cap, file.createWriteStream());
+  } catch (err) {
+    await rm(hostPath, { force: true });
+    throw err;
+  }
+}

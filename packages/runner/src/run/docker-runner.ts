@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { Engine } from '../engine/engine.ts';
+import {
+  asRunnerError,
+  InvalidRequestError,
+  LightRunnerError,
+  RunActiveError,
+  RunNotFoundError,
+} from '../errors.ts';
+import { DefaultNetwork } from '../network/default-network.ts';
+import { NetworkManager } from '../network/network-manager.ts';
+import { isTerminal, type RunRecord } from '../state/run-record.ts';
+import { StateStore } from '../state/state-store.ts';
+import type { LogLine, RunHandle, RunRequest, RunResult } from '../types.ts';
+import { Execution } from './execution.ts';
+import { resultOf } from './finalize.ts';
+import { finishedHandle } from './finished-handle.ts';
+import { launch } from './launch.ts';
+import { type DockerRunnerOptions, resolveOptions } from './options.ts';
+import { type ReapReport, reapOrphans } from './reaper.ts';
+import { watchAttached } from './reattach.ts';
+import type { RunContext } from './run-context.ts';
+import { validateRequest } from './validate-request.ts';
+
+/** Options of {@link DockerRunner.run} and {@link DockerRunner.attach}. */
+export interface RunOptions {
+  /** Receives every stdout/stderr line as it is printed. */
+  onLog?: (line: LogLine) => void;
+}
+
+/**
+ * Runs one hardened container per request over the Docker Engine API.
+ *
+ * @example
+ * ```ts
+ * await using runner = new DockerRunner({ stateDir: '/var/lib/light/state', artifactsDir: '/var/lib/light/artifacts' });
+ * const run = runner.run(
+ *   { image: 'light/sh', files: { 'a.txt': 'hi' }, entrypoint: 'cat a.txt > out.txt', extract: ['out.txt'] },
+ *   { onLog: (l) => console.log(l.stream, l.line) },
+ * );
+ * const result = await run.result; // { status: 'succeeded', artifacts: [{ path: 'out.txt', ... }], ... }
+ * ```
+ */
+export class DockerRunner implements AsyncDisposable {
+  /** Helpers for the bridge networks runs join. */
+  readonly networks: NetworkManager;
+  private readonly ctx: RunContext;
+  private readonly live = new Map<string, Execution>();
+
+  constructor(options: DockerRunnerOptions) {
+    const resolved = resolveOptions(options);
+    const engine = new Engine(options.docker ?? new Dockerode());
+    this.ctx = {
+      engine,
+      store: new StateStore(resolved.stateDir),
+      options: resolved,
+      defaultNetwork: new DefaultNetwork(engine, resolved.defaultNetwork, resolved.owner),
+    };
+    this.networks = new NetworkManager(engine, resolved.owner);
+  }
+
+  /**
+   * Starts a run and returns its handle at once. Every failure, including an invalid
+   * request (INVALID_REQUEST, nothing created), ends in `result`, which never rejects.
+   */
+  run(request: RunRequest, options: RunOptions = {}): RunHandle {
+    let valid: ReturnType<typeof validateRequest>;
+    try {
+      valid = validateRequest(request);
+    } catch (err) {
+      const id = typeof request?.id === 'string' ? request.id : randomUUID();
+      return finishedHandle(failedResult(id, err));
+    }
+    if (this.live.has(valid.id)) {
+      return finishedHandle(
+        failedResult(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)),
+      );
+    }
+    const exec = new Execution(valid.id, this.ctx);
+    this.track(
+      exec,
+      this.guard(valid.id, async () => {
+        if (request.id !== undefined && (await this.idTaken(valid.id))) {
+          throw new InvalidRequestError('id', `run ${valid.id} already exists`);
+        }
+        return launch(this.ctx, exec, valid);
+      }),
+    );
+    return exec.handle(options.onLog);
+  }
+
+  /**
+   * A handle onto a persisted run: the live one when this process runs it, a watcher of
+   * its container for a run started elsewhere, or, for a finished run, a handle whose
+   * result resolves at once. RunNotFoundError when no record exists.
+   */
+  async attach(id: string, options: RunOptions = {}): Promise<RunHandle> {
+    const running = this.live.get(id);
+    if (running) return running.handle(options.onLog);
+    const record = await this.ctx.store.read(id);
+    if (!record) throw new RunNotFoundError(id);
+    if (isTerminal(record.status)) return finishedHandle(resultOf(record));
+    const exec = new Execution(id, this.ctx);
+    this.track(
+      exec,
+      this.guard(id, () => watchAttached(this.ctx, exec, record)),
+    );
+    return exec.handle(options.onLog);
+  }
+
+  /** The persisted record of a run, or undefined. */
+  async get(id: string): Promise<RunRecord | undefined> {
+    return this.ctx.store.read(id);
+  }
+
+  /** Every persisted run, oldest first. */
+  async list(): Promise<RunRecord[]> {
+    return this.ctx.store.list();
+  }
+
+  /** Deletes the record and artifacts of a finished run (RunActiveError while it runs). */
+  async remove(id: string): Promise<void> {
+    const record = await this.ctx.store.read(id);
+    if (!record) throw new RunNotFoundError(id);
+    if (this.live.has(id) || !isTerminal(record.status)) throw new RunActiveError(id);
+    await rm(join(this.ctx.options.artifactsDir, id), { recursive: true, force: true });
+    await this.ctx.store.delete(id);
+  }
+
+  /** The engine's version; EngineUnreachableError when it does not answer. */
+  async ping(): Promise<{ version: string }> {
+    return { version: await this.ctx.engine.version() };
+  }
+
+  /** Removes orphaned containers and unused networks of this owner; see README. */
+  async reapOrphans(): Promise<ReapReport> {
+    return reapOrphans(this.ctx, this.networks, (runId) => this.live.has(runId));
+  }
+
+  /**
+   * Removes the default network when no container uses it. Runs in flight are left
+   * alone (cancel them first to stop them).
+   */
+  async close(): Promise<void> {
+    this.ctx.defaultNetwork.forget();
+    await this.networks.removeIfUnused(this.ctx.defaultNetwork.name);
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private track(exec: Execution, result: Promise<RunResult>): void {
+    exec.bind(result);
+    this.live.set(exec.id, exec);
+    void exec.result.then(() => {
+      if (this.live.get(exec.id) === exec) this.live.delete(exec.id);
+    });
+  }
+
+  /** A run's pipeline, turned into a result that never rejects. */
+  private async guard(id: string, pipeline: () => Promise<RunResult>): Promise<RunResult> {
+    try {
+      return await pipeline();
+    } catch (err) {
+      return failedResult(id, err);
+    }
+  }
+
+  private async idTaken(id: string): Promise<boolean> {
+    return this.ctx.store.read(id).then(
+      (record) => record !== undefined,
+      // An unreadable record still occupies the id.
+      () => true,
+    );
+  }
+}
+
+function failedResult(id: string, err: unknown): RunResult {
+  const error = asRunnerError(
+    err,
+    (detail) => new LightRunnerError('ENGINE_ERROR', detail, { runId: id }, err),
+  );
+  const now = new Date().toISOString();
+  return {
+    id,
+    status: 'failed',
+    exitCode: null,
+    startedAt: null,
+    finishedAt: now,
+    durationMs: 0,
+    artifacts: [],
+    error: { code: error.code, message: error.message },
+  };
+}

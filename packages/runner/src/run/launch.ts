@@ -1,0 +1,184 @@
+import type { Readable } from 'node:stream';
+import { type Engine, engineStatus } from '../engine/engine.ts';
+import { pullImage } from '../engine/pull-image.ts';
+import {
+  asRunnerError,
+  asStepError,
+  ContainerError,
+  type LightRunnerError,
+  NetworkNotFoundError,
+} from '../errors.ts';
+import { packFiles } from '../files/archive-in.ts';
+import { pumpLogs } from '../logs/pump-logs.ts';
+import type { RunRecord } from '../state/run-record.ts';
+import type { RunResult } from '../types.ts';
+import { raceTimeout } from '../util/race-timeout.ts';
+import { aliasesFor, containerSpec } from './container-spec.ts';
+import type { Execution } from './execution.ts';
+import { finalize, type Outcome } from './finalize.ts';
+import type { RunContext } from './run-context.ts';
+import type { ValidRequest } from './validate-request.ts';
+
+/** How long the log stream may trail the container's exit before it is cut. */
+const LOG_DRAIN_MS = 5_000;
+
+/** The first record of a run, written before anything is created. */
+export function initialRecord(ctx: RunContext, req: ValidRequest): RunRecord {
+  const record: RunRecord = {
+    id: req.id,
+    status: 'running',
+    image: req.image,
+    detached: req.detached,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    durationMs: null,
+    artifacts: [],
+    workdir: req.workdir,
+    extract: req.extract,
+    owner: ctx.options.owner,
+  };
+  if (req.timeoutMs > 0) record.timeoutMs = req.timeoutMs;
+  return record;
+}
+
+/**
+ * Drives one run this process started: create (pulling the image only on a 404), connect
+ * extra networks, upload files and attach in parallel, start, pipe stdin, wait, finalize.
+ * Engine round trips: create, put-archive || attach, start, wait, [get-archive...], remove.
+ */
+export async function launch(ctx: RunContext, exec: Execution, req: ValidRequest): Promise<RunResult> {
+  const base = initialRecord(ctx, req);
+  const writes: Promise<unknown>[] = [ctx.store.write(base)];
+  const state: Outcome = { containerId: undefined, exitCode: null, startedAt: null, finishedAt: '' };
+  try {
+    await drive(ctx, exec, req, state, writes);
+  } catch (err) {
+    state.failure = asRunnerError(
+      err,
+      (detail) => new ContainerError('START_FAILED', detail, { runId: req.id }, err),
+    );
+  }
+  state.finishedAt = new Date().toISOString();
+  exec.containerCreated(undefined);
+  exec.containerExited();
+  try {
+    await Promise.all(writes);
+  } catch (err) {
+    // Without its record nobody could find this container again: remove it, then fail.
+    if (state.containerId) await ctx.engine.remove(state.containerId);
+    throw err;
+  }
+  return finalize(ctx, exec, base, state);
+}
+
+async function drive(
+  ctx: RunContext,
+  exec: Execution,
+  req: ValidRequest,
+  state: Outcome,
+  writes: Promise<unknown>[],
+): Promise<void> {
+  const { engine } = ctx;
+  const [primary = ctx.defaultNetwork.name, ...extra] = req.networks;
+  const usesDefault = req.networks.length === 0;
+  const hasFiles = Object.keys(req.files).length > 0;
+  if (usesDefault) await ctx.defaultNetwork.ensure();
+  if (exec.stopReason) return;
+
+  const containerId = await createContainer(ctx, req, primary);
+  state.containerId = containerId;
+  exec.containerCreated(containerId);
+  // The engine registers an attach before it answers, so attaching before start loses no
+  // output, and the stream ends only once all of it was copied (a logs follow can end
+  // before the last partial line is flushed).
+  const [stream] = await Promise.all([
+    wrap(engine.attach(containerId, req.stdin !== undefined), 'START_FAILED', req.id),
+    ...extra.map((network) => connect(engine, network, containerId, req.id)),
+    hasFiles ? uploadFiles(engine, containerId, req) : undefined,
+  ]);
+  const output = stream as unknown as Readable;
+  try {
+    if (exec.stopReason) return;
+    await startContainer(ctx, containerId, usesDefault, req.id);
+    state.startedAt = new Date().toISOString();
+    const startedAt = state.startedAt;
+    writes.push(ctx.store.update(req.id, (r) => ({ ...r, startedAt, containerId })));
+    if (req.timeoutMs > 0) exec.armTimeout(req.timeoutMs);
+    // A cancel that raced the start found nothing to kill yet.
+    if (exec.stopReason) await engine.kill(containerId, 'SIGKILL');
+
+    const logs = pumpLogs(output, (line) => exec.emit(line));
+    if (req.stdin !== undefined) stream.end(req.stdin);
+    const exit = await engine.wait(containerId, 'not-running');
+    state.exitCode = exit.exitCode;
+    exec.containerExited();
+    await drain(logs, output);
+  } finally {
+    output.destroy();
+  }
+}
+
+async function createContainer(ctx: RunContext, req: ValidRequest, primary: string): Promise<string> {
+  const spec = containerSpec(req, ctx.options, primary);
+  const failed = (err: unknown): LightRunnerError =>
+    asStepError(err, 'CREATE_FAILED', { runId: req.id, image: req.image });
+  try {
+    return await ctx.engine.createContainer(spec);
+  } catch (err) {
+    if (engineStatus(err) !== 404) throw failed(err);
+    const image = await ctx.engine.callOrMissing('inspect image', () =>
+      ctx.engine.docker.getImage(req.image).inspect(),
+    );
+    if (image) throw failed(err);
+  }
+  await pullImage(ctx.engine, req.image, ctx.options.onPullProgress);
+  return ctx.engine.createContainer(spec).catch((err: unknown) => Promise.reject(failed(err)));
+}
+
+async function startContainer(ctx: RunContext, containerId: string, usesDefault: boolean, runId: string) {
+  try {
+    await ctx.engine.start(containerId);
+  } catch (err) {
+    if (!usesDefault || engineStatus(err) !== 404) throw asStepError(err, 'START_FAILED', { runId });
+    // The shared network was removed behind our back (close() of another runner, cleanup):
+    // recreate it once and retry.
+    ctx.defaultNetwork.forget();
+    await ctx.defaultNetwork.ensure();
+    await ctx.engine.start(containerId).catch((retryErr: unknown) => {
+      throw asStepError(retryErr, 'START_FAILED', { runId });
+    });
+  }
+}
+
+async function uploadFiles(engine: Engine, containerId: string, req: ValidRequest): Promise<void> {
+  const upload = packFiles(req.files).then((tar) => engine.putArchive(containerId, req.workdir, tar));
+  await wrap(upload, 'COPY_IN_FAILED', req.id);
+}
+
+async function connect(engine: Engine, network: string, containerId: string, runId: string): Promise<void> {
+  try {
+    await engine.connectNetwork(network, containerId, aliasesFor(network, runId));
+  } catch (err) {
+    if (engineStatus(err) === 404) throw new NetworkNotFoundError(network, err);
+    throw err;
+  }
+}
+
+/** Awaits one step, re-labelling a plain engine failure with the step's code. */
+async function wrap<T>(step: Promise<T>, code: 'START_FAILED' | 'COPY_IN_FAILED', runId: string): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    throw asStepError(err, code, { runId });
+  }
+}
+
+/** Waits for the log stream to end after the exit, cutting it if it trails too long. */
+async function drain(logs: Promise<void>, stream: Readable): Promise<void> {
+  if (await raceTimeout(logs, LOG_DRAIN_MS)) {
+    stream.destroy();
+    await logs;
+  }
+}

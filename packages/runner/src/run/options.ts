@@ -1,0 +1,77 @@
+import type Dockerode from 'dockerode';
+import type { PullProgress } from '../engine/pull-image.ts';
+import { InvalidRequestError } from '../errors.ts';
+
+/** Options of a {@link DockerRunner}; validated once, then frozen. */
+export interface DockerRunnerOptions {
+  /** Injected engine client. @default new Dockerode() (the local socket) */
+  docker?: Dockerode;
+  /** Directory of run records: `<stateDir>/<id>.json`, written atomically. */
+  stateDir: string;
+  /** Extracted files land in `<artifactsDir>/<runId>/<artifact path>`. */
+  artifactsDir: string;
+  /** Value of the owner label; reapOrphans() only touches containers with the same owner. @default 'light-runner' */
+  owner?: string;
+  /** Per-container caps. @default { memoryBytes: 512 MiB, cpus: 1, pids: 100 } */
+  limits?: { memoryBytes?: number; cpus?: number; pids?: number };
+  /** OCI runtime: `runsc` runs containers under gVisor. @default engine default (runc) */
+  runtime?: 'runc' | 'runsc';
+  /** GPUs handed to every container (`all` or a count); needs the NVIDIA runtime. @default none */
+  gpus?: 'all' | number;
+  /** Cap per extracted file, in bytes. @default 268435456 (256 MiB) */
+  maxExtractBytes?: number;
+  /** Network used when a request names none; created on demand with inter-container traffic off. @default 'light-isolated' */
+  defaultNetwork?: string;
+  /** Progress of image pulls. */
+  onPullProgress?: (event: PullProgress) => void;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  stateDir: string;
+  artifactsDir: string;
+  owner: string;
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+  runtime: 'runc' | 'runsc' | undefined;
+  gpus: 'all' | number | undefined;
+  maxExtractBytes: number;
+  defaultNetwork: string;
+  onPullProgress: ((event: PullProgress) => void) | undefined;
+}
+
+/** 512 MiB. */
+export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
+/** 256 MiB. */
+export const DEFAULT_MAX_EXTRACT_BYTES = 256 * 1024 * 1024;
+/** Name of the shared isolated bridge. */
+export const DEFAULT_NETWORK = 'light-isolated';
+
+function positive(field: string, value: number | undefined, fallback: number, integer: boolean): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new InvalidRequestError(field, `must be a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return value;
+}
+
+/** Applies defaults and validates; throws InvalidRequestError naming the option. */
+export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedOptions> {
+  if (!options.stateDir) throw new InvalidRequestError('stateDir', 'is required');
+  if (!options.artifactsDir) throw new InvalidRequestError('artifactsDir', 'is required');
+  if (options.gpus !== undefined && options.gpus !== 'all') positive('gpus', options.gpus, 1, true);
+  return Object.freeze({
+    stateDir: options.stateDir,
+    artifactsDir: options.artifactsDir,
+    owner: options.owner ?? 'light-runner',
+    memoryBytes: positive('limits.memoryBytes', options.limits?.memoryBytes, DEFAULT_MEMORY_BYTES, true),
+    cpus: positive('limits.cpus', options.limits?.cpus, 1, false),
+    pids: positive('limits.pids', options.limits?.pids, 100, true),
+    runtime: options.runtime,
+    gpus: options.gpus,
+    maxExtractBytes: positive('maxExtractBytes', options.maxExtractBytes, DEFAULT_MAX_EXTRACT_BYTES, true),
+    defaultNetwork: options.defaultNetwork ?? DEFAULT_NETWORK,
+    onPullProgress: options.onPullProgress,
+  });
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
+import { containersGone, containersOfRun, runSync, startDetached, waitEnd, waitForLog } from '../support/run-api.ts';
+import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+
+// Hostile code through a light-run bin with its default options (512 MiB, 1 CPU, 100 pids).
+const scope = leakScope();
+let lr: LightRunProc;
+
+/** The cgroup v1 pids controller file of a container. */
+function pidsFile(containerId: string, file: 'pids.current' | 'pids.max'): string {
+  return readFileSync(`/sys/fs/cgroup/pids/docker/${containerId}/${file}`, 'utf8').trim();
+}
+
+describe('hostile workloads through light-run (default options)', () => {
+  before(async () => {
+    lr = await startLightRun();
+    scope.owners.add(lr.owner);
+    scope.tempPaths.add(lr.dataDir);
+    scope.pids.add(lr.pid);
+  });
+  after(async () => {
+    await lr?.[Symbol.asyncDispose]();
+    await assertNoLeaksOf(scope);
+  });
+
+  test('a fork bomb is held by the pids limit, ends as timeout, and a second run meanwhile succeeds', async () => {
+    const bomb = await startDetached(lr, {
+      image: 'light/sh',
+      // Every child stays alive, so the process count climbs until fork fails.
+      entrypoint: 'echo armed; while :; do (while :; do sleep 100; done) & done',
+      timeout: 12_000,
+    });
+    await waitForLog(lr, bomb.id, 'armed');
+    await sleep(1500);
+    const [container] = await containersOfRun(bomb.id);
+    assert.ok(container, 'the bomb container is running');
+    assert.equal(pidsFile(container.Id, 'pids.max'), '100');
+    const peak = Number(pidsFile(container.Id, 'pids.current'));
+    assert.ok(peak <= 100 && peak >= 90, `pids.current ${peak} within the limit of 100`);
+    const healthStarted = Date.now();
+    const health = await lr.api('/health');
+    assert.equal(health.status, 200);
+    assert.ok(Date.now() - healthStarted < 3000, 'light-run answers /health promptly during the bomb');
+    const second = await runSync(lr, { image: 'light/sh', entrypoint: 'echo second-ok' });
+    assert.equal(second.state.status, 'succeeded');
+    assert.equal(second.state.exitCode, 0);
+    const end = await waitEnd(lr, bomb.id, 40_000);
+    assert.equal(end.status, 'timeout');
+    assert.equal(end.error?.code, 'TIMEOUT');
+    assert.match(end.error?.message ?? '', /timeout of 12000 ms/);
+    assert.ok((end.durationMs ?? 0) < 12_000 + 8_000, `ended ${end.durationMs} ms after start`);
+    await containersGone(bomb.id);
+  });
+
+  test('a memory hog beyond 512 MiB fails with OUT_OF_MEMORY that says so, light-run stays up', async () => {
+    const { status, state } = await runSync(lr, {
+      image: 'light/python',
+      entrypoint: 'python3 -c "a=[]\nwhile True: a.append(bytearray(16*1024*1024))"',
+      timeout: 60_000,
+    });
+    assert.equal(status, 200);
+    assert.equal(state.status, 'failed');
+    assert.equal(state.exitCode, 137);
+    assert.equal(state.error?.code, 'OUT_OF_MEMORY');
+    assert.match(state.error?.message ?? '', /memory limit of 536870912 bytes/);
+    assert.equal((await lr.api('/health')).status, 200);
+    await containersGone(state.id);
+  });
+
+  test('one huge file in the workdir is stopped at the disk bound and the run is reported failed', async () => {
+    const { state } = await runSync(lr, {
+      image: 'light/sh',
+      entrypoint: 'dd if=/dev/zero of=/app/fill bs=1M count=3072 2>&1; ls -l /app/fill',
+      timeout: 60_000,
+    });
+    assert.equal(state.status, 'failed', `a 3 GiB file in the workdir was allowed: ${JSON.stringify(state)}`);
+    assert.match(state.error?.code ?? '', /DISK_LIMIT/);
+    await containersGone(state.id);
+  });
+
+  test('many files in /tmp are stopped at the disk bound (a total, not only per file)', async () => {
+    const { state } = await runSync(lr, {
+      image: 'light/sh',
+      entrypoint:
+        'i=0; while [ $i -lt 40 ]; do dd if=/dev/zero of=/tmp/f$i bs=1M count=100 2>/dev/null || exit 3; i=$((i+1)); done; echo wrote-4000MiB',
+      timeout: 90_000,
+    });
+    assert.equal(state.status, 'failed', `4000 MiB in /tmp were allowed: ${JSON.stringify(state)}`);
+    assert.match(state.error?.code ?? '', /DISK_LIMIT/);
+    assert.match(state.error?.message ?? '', /bytes/);
+    await containersGone(state.id);
+  });
+
+  test('nothing written by one run persists into the next', async () => {
+    const first = await runSync(lr, {
+      image: 'light/sh',
+      entrypoint: 'echo secret > /app/left.txt; echo secret > /tmp/left.txt; mkdir -p /root/x; echo s > /root/x/y',
+    });
+    assert.equal(first.state.status, 'succeeded');
+    const second = await runSync(lr, {
+      image: 'light/sh',
+      entrypoint: 'test ! -e /app/left.txt && test ! -e /tmp/left.txt && test ! -e /root/x/y',
+    });
+    assert.equal(second.state.status, 'succeeded', 'a file of the previous run was visible');
+  });
+
+  test('runaway stdout (300 MiB) is truncated with a marker, light-run RSS stays bounded, the run finishes', async () => {
+    const baseline = lr.rssKiB();
+    const run = await startDetached(lr, {
+      image: 'light/sh',
+      // 300 MiB in 1 KiB lines.
+      entrypoint: 'yes "$(head -c 1023 /dev/zero | tr "\\0" x)" | head -c 314572800; echo done-writing >&2',
+      timeout: 120_000,
+    });
+    let peak = baseline;
+    let end: Awaited<ReturnType<typeof waitEnd>> | undefined;
+    const started = Date.now();
+    while (!end) {
+      peak = Math.max(peak, lr.rssKiB());
+      const res = await lr.api(`/runs/${run.id}?wait=500`);
+      const state = (await res.json()) as { status: string };
+      if (!['queued', 'running'].includes(state.status)) end = await waitEnd(lr, run.id, 1000);
+      assert.ok(Date.now() - started < 120_000, 'the run finished');
+    }
+    assert.equal(end.status, 'succeeded');
+    const logRes = await lr.api(`/runs/${run.id}/logs`);
+    const log = await logRes.text();
+    assert.ok(log.length < 11 * 1024 * 1024, `log of ${log.length} bytes is capped near 10 MiB`);
+    assert.match(log, /\[light-run\] log truncated: the cap of 10485760 bytes per run was reached/);
+    assert.ok(peak - baseline < 200 * 1024, `light-run RSS grew by ${peak - baseline} KiB (peak ${peak} KiB)`);
+    await containersGone(run.id);
+  });
+});
