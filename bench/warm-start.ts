@@ -95,5 +95,8 @@ export async function warmStart(ctx: BenchContext): Promise<SectionResult> {
       .p50('b-none.start')
       .toFixed(1)} ms with --network none: the bridge endpoint (veth, iptables) is that share of start.`,
   );
+  out.missing.push(
+    'a light-runner variant with a warm pool: DockerRunnerOptions has no pool option yet (design: bench/warm-pool-design.md)',
+  );
   return out;
 }

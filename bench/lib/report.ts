@@ -36,7 +36,8 @@ export function section(id: string, title: string): SectionResult {
 
 /** `pass`, `MISS` or `-` for a ratio row. */
 export function verdict(row: RatioRow): string {
-  if (!row.target || !Number.isFinite(row.ratio.value)) return '-';
+  if (!row.target) return '-';
+  if (!Number.isFinite(row.ratio.value)) return 'FAIL (no data)';
   const ok =
     row.target.op === '<=' ? row.ratio.value <= row.target.value : row.ratio.value >= row.target.value;
   return ok ? 'pass' : 'MISS';

@@ -40,7 +40,11 @@ const node = (id: string, extra: Record<string, unknown> = {}) => ({
   entrypoint: 'sh run.sh',
   ...extra,
 });
-const two = (links: unknown[], a = node('a'), b = node('b')) =>
+const two = (
+  links: unknown[],
+  a: Record<string, unknown> = node('a'),
+  b: Record<string, unknown> = node('b'),
+) =>
   folder(
     {
       id: 'w',
@@ -54,7 +58,12 @@ const two = (links: unknown[], a = node('a'), b = node('b')) =>
   );
 
 /** Loading must fail with WORKFLOW_FILE_INVALID naming `file` (suffix) and `field`. */
-async function loadFails(dir: string, file: string, field: string | undefined, message: RegExp): Promise<void> {
+async function loadFails(
+  dir: string,
+  file: string,
+  field: string | undefined,
+  message: RegExp,
+): Promise<void> {
   await assert.rejects(loadWorkflowFromFolder(dir), (err: unknown) => {
     assert.ok(err instanceof LightProcessError, String(err));
     assert.equal(err.code, 'WORKFLOW_FILE_INVALID');
@@ -92,19 +101,65 @@ describe('bad workflow files and definitions (light-process SDK and CLI)', () =>
 
   test('malformed workflow.json and .node.json: errors name the file, line:column or field, and what was expected', async () => {
     await loadFails(folder('{"id": "w", nodes: []}'), 'workflow.json', undefined, /:1:13: invalid JSON/);
-    await loadFails(folder({ id: 'w', nodes: 'a', links: [] }), 'workflow.json', 'nodes', /expected an array, got string/);
+    await loadFails(
+      folder({ id: 'w', nodes: 'a', links: [] }),
+      'workflow.json',
+      'nodes',
+      /expected an array, got string/,
+    );
     const nodes = [{ id: 'a', dir: 'a' }];
-    await loadFails(folder({ id: 'w', nodes, links: [] }, { a: '{"id": "a", "image": ' }), 'a/.node.json', undefined, /invalid JSON/);
-    await loadFails(folder({ id: 'w', nodes, links: [] }, { a: node('a', { image: 5 }) }), 'a/.node.json', 'image', /expected a string, got number/);
-    await loadFails(folder({ id: 'w', nodes, links: [] }, { a: { id: 'a', entrypoint: 'x' } }), 'a/.node.json', 'image', /is required/);
-    await loadFails(folder({ id: 'w', nodes, links: [] }, { a: node('a', { timeout: -5 }) }), 'a/.node.json', 'timeout', />=0/);
+    await loadFails(
+      folder({ id: 'w', nodes, links: [] }, { a: '{"id": "a", "image": ' }),
+      'a/.node.json',
+      undefined,
+      /invalid JSON/,
+    );
+    await loadFails(
+      folder({ id: 'w', nodes, links: [] }, { a: node('a', { image: 5 }) }),
+      'a/.node.json',
+      'image',
+      /expected a string, got number/,
+    );
+    await loadFails(
+      folder({ id: 'w', nodes, links: [] }, { a: { id: 'a', entrypoint: 'x' } }),
+      'a/.node.json',
+      'image',
+      /is required/,
+    );
+    await loadFails(
+      folder({ id: 'w', nodes, links: [] }, { a: node('a', { timeout: -5 }) }),
+      'a/.node.json',
+      'timeout',
+      />=0/,
+    );
   });
 
   test('cycles without maxIterations, unknown operators, invalid regex and bad schemas are refused before any run', async () => {
     const cases: [string, unknown[], Record<string, unknown> | undefined, string, string][] = [
-      ['cycle', [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }], undefined, 'CYCLE_WITHOUT_MAX_ITERATIONS', 'links[1].maxIterations'],
-      ['operator', [{ from: 'a', to: 'b', when: { n: { like: 1 } } }], undefined, 'UNKNOWN_OPERATOR', 'links[0].when.n.like'],
-      ['regex', [{ from: 'a', to: 'b', when: { n: { regex: '([a-' } } }], undefined, 'INVALID_REGEX', 'links[0].when.n.regex'],
+      [
+        'cycle',
+        [
+          { from: 'a', to: 'b' },
+          { from: 'b', to: 'a' },
+        ],
+        undefined,
+        'CYCLE_WITHOUT_MAX_ITERATIONS',
+        'links[1].maxIterations',
+      ],
+      [
+        'operator',
+        [{ from: 'a', to: 'b', when: { n: { like: 1 } } }],
+        undefined,
+        'UNKNOWN_OPERATOR',
+        'links[0].when.n.like',
+      ],
+      [
+        'regex',
+        [{ from: 'a', to: 'b', when: { n: { regex: '([a-' } } }],
+        undefined,
+        'INVALID_REGEX',
+        'links[0].when.n.regex',
+      ],
       ['schema', [], node('a', { inputs: { type: 'objekt' } }), 'INVALID_JSON_SCHEMA', 'nodes[0].inputs'],
       ['target', [{ from: 'a', to: 'zz' }], undefined, 'UNKNOWN_LINK_TARGET', 'links[0].to'],
     ];
@@ -132,9 +187,14 @@ describe('bad workflow files and definitions (light-process SDK and CLI)', () =>
     );
     const r = light(['check', dir, '--json']);
     assert.equal(r.status, 1, r.stderr);
-    const { ok, problems } = JSON.parse(r.stdout) as { ok: boolean; problems: { code: string; path: string; file: string }[] };
+    const { ok, problems } = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: { code: string; path: string; file: string }[];
+    };
     assert.equal(ok, false);
-    const where = problems.map((p) => `${p.code} ${p.file.endsWith('.node.json') ? 'a/.node.json' : 'workflow.json'} ${p.path}`);
+    const where = problems.map(
+      (p) => `${p.code} ${p.file.endsWith('.node.json') ? 'a/.node.json' : 'workflow.json'} ${p.path}`,
+    );
     assert.deepEqual(where.sort(), [
       'CYCLE_WITHOUT_MAX_ITERATIONS workflow.json links[1].maxIterations',
       'INVALID_JSON_SCHEMA a/.node.json nodes[0].inputs',
@@ -144,7 +204,13 @@ describe('bad workflow files and definitions (light-process SDK and CLI)', () =>
   });
 
   test('`light run` of an invalid workflow exits 2 before contacting light-run, naming each file and field', () => {
-    const dir = two([{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }], node('a', { inputs: { type: 'objekt' } }));
+    const dir = two(
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+      ],
+      node('a', { inputs: { type: 'objekt' } }),
+    );
     const r = light(['run', dir]);
     assert.equal(r.status, 2, r.stderr);
     assert.doesNotMatch(r.stderr, /cannot reach light-run/);
@@ -170,7 +236,10 @@ describe('bad workflow files and definitions (light-process SDK and CLI)', () =>
         return true;
       });
     }
-    await assert.rejects(executeWorkflow(definition, [1], { runner: untouchable() }), /must be a JSON object/);
+    await assert.rejects(
+      executeWorkflow(definition, [1], { runner: untouchable() }),
+      /must be a JSON object/,
+    );
     const result = await executeWorkflow(definition, { n: 3 }, { runner: untouchable() });
     assert.equal(result.success, false);
     assert.equal(result.error?.code, 'NODE_FAILED');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
-import { type ErrorBodyJson, logText, rawRequest, runSync } from '../support/run-api.ts';
+import { type ErrorBodyJson, headersOnly, logText, rawRequest, runSync } from '../support/run-api.ts';
 import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
 
 const scope = leakScope();
@@ -11,12 +11,13 @@ let lr: LightRunProc;
 async function rejected(body: unknown, field: string, message?: RegExp): Promise<ErrorBodyJson> {
   const res = await lr.post('/run', body);
   const answer = (await res.json()) as ErrorBodyJson;
-  assert.equal(res.status, 400, `${JSON.stringify(body).slice(0, 200)} -> ${res.status} ${JSON.stringify(answer)}`);
-  assert.equal(answer.error.code, 'INVALID_REQUEST');
-  assert.ok(
-    answer.error.message.startsWith(`${field}: `),
-    `message names ${field}: ${answer.error.message}`,
+  assert.equal(
+    res.status,
+    400,
+    `${JSON.stringify(body).slice(0, 200)} -> ${res.status} ${JSON.stringify(answer)}`,
   );
+  assert.equal(answer.error.code, 'INVALID_REQUEST');
+  assert.ok(answer.error.message.startsWith(`${field}: `), `message names ${field}: ${answer.error.message}`);
   if (message) assert.match(answer.error.message, message);
   return answer;
 }
@@ -93,7 +94,10 @@ describe('bad HTTP input to light-run', () => {
   test('values the runner would refuse are refused at the edge with 400, before any run exists', async () => {
     await rejected({ ...sh, image: 'light/sh --privileged' }, 'image');
     await rejected({ ...sh, networks: ['none', 'bridge'] }, 'networks');
-    await rejected({ ...sh, files: { 'a.bin': { content: 'not base64!', encoding: 'base64' } } }, 'files.a.bin');
+    await rejected(
+      { ...sh, files: { 'a.bin': { content: 'not base64!', encoding: 'base64' } } },
+      'files.a.bin',
+    );
     await rejected({ ...sh, env: { A: 'nul\u0000inside' } }, 'env.A');
     await rejected({ ...sh, entrypoint: 'echo \u0000' }, 'entrypoint');
     const { runs } = (await (await lr.api('/runs')).json()) as { runs: { status: string }[] };
@@ -125,16 +129,32 @@ describe('bad HTTP input to light-run', () => {
       body: 'image=light/sh',
     });
     assert.equal(form.status, 415);
-    // node:http reads the early 413 answer even while the rest of the body is refused.
-    const big = JSON.stringify({ ...sh, files: { 'big.txt': 'x'.repeat(11 * 1024 * 1024) } });
-    const huge = await rawRequest(lr.url, {
+    // light-run answers 413 on the declared length, before reading any of the body.
+    const huge = await headersOnly(lr.url, {
       method: 'POST',
       path: '/run',
-      headers: { ...auth, 'content-type': 'application/json', 'content-length': String(big.length) },
-      body: big,
-    }).catch((err: unknown) => ({ status: -1, body: String(err) }));
+      headers: { ...auth, 'content-type': 'application/json', 'content-length': String(11 * 1024 * 1024) },
+    });
     assert.equal(huge.status, 413, huge.body);
     assert.equal((JSON.parse(huge.body) as ErrorBodyJson).error.code, 'BODY_TOO_LARGE');
+    // Without a declared length (chunked), the body is counted as it streams in.
+    const chunked = await fetch(`${lr.url}/run`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(
+            new TextEncoder().encode(`{"image":"light/sh","entrypoint":"${'x'.repeat(11 * 1024 * 1024)}"}`),
+          );
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit).then(
+      (res) => res.status,
+      (err: unknown) => `reset: ${String((err as Error).cause ?? err)}`,
+    );
+    assert.ok(chunked === 413 || /^reset: /.test(String(chunked)), `chunked oversized body: ${chunked}`);
     assert.equal((await lr.api('/health')).status, 200, 'light-run is still up');
   });
 
@@ -153,7 +173,10 @@ describe('bad HTTP input to light-run', () => {
     ];
     for (const path of ['/runs', '/run', '/networks/x', '/runs/x/artifacts/a', '/nope']) {
       for (const header of almost) {
-        const res = await fetch(`${lr.url}${path}`, header === undefined ? {} : { headers: { authorization: header } });
+        const res = await fetch(
+          `${lr.url}${path}`,
+          header === undefined ? {} : { headers: { authorization: header } },
+        );
         assert.equal(res.status, 401, `${path} with ${JSON.stringify(header)}`);
         assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="light-run"');
         assert.equal(((await res.json()) as ErrorBodyJson).error.code, 'UNAUTHORIZED');
@@ -170,9 +193,16 @@ describe('bad HTTP input to light-run', () => {
     });
     assert.equal(state.status, 'succeeded');
     const auth = { authorization: `Bearer ${lr.token}` };
-    const get = (path: string) => rawRequest(lr.url, { path: `/runs/${state.id}/artifacts/${path}`, headers: auth });
+    const get = (path: string) =>
+      rawRequest(lr.url, { path: `/runs/${state.id}/artifacts/${path}`, headers: auth });
     assert.equal((await get('out.txt')).body, 'hi\n');
-    for (const path of ['%2e%2e/%2e%2e/runs', '..%2f..%2fruns', '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd', '../../../etc/passwd', '%00out.txt']) {
+    for (const path of [
+      '%2e%2e/%2e%2e/runs',
+      '..%2f..%2fruns',
+      '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd',
+      '../../../etc/passwd',
+      '%00out.txt',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 400, `${path}: ${res.status} ${res.body}`);
       assert.match((JSON.parse(res.body) as ErrorBodyJson).error.message, /^path: /);

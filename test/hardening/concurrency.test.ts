@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { DockerRunner } from '../../packages/runner/src/index.ts';
+import { FORK_BOMB } from '../support/hostile.ts';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
 import { containersGone, type RunStateBody, startDetached, waitEnd } from '../support/run-api.ts';
 import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
@@ -15,12 +16,25 @@ let lr: LightRunProc;
 
 /** Hostile bodies, each bounded by a short timeout or a limit. */
 const HOSTILE: Record<string, Record<string, unknown>> = {
-  forkbomb: { image: 'light/sh', entrypoint: 'while :; do (while :; do sleep 100; done) & done', timeout: 6_000 },
-  memhog: { image: 'light/python', entrypoint: 'python3 -c "a=[]\nwhile True: a.append(bytearray(16*1024*1024))"', timeout: 60_000 },
+  forkbomb: { ...FORK_BOMB, timeout: 6_000 },
+  memhog: {
+    image: 'light/python',
+    entrypoint: 'python3 -c "a=[]\nwhile True: a.append(bytearray(16*1024*1024))"',
+    timeout: 60_000,
+  },
   spin: { image: 'light/sh', entrypoint: 'while :; do :; done', timeout: 4_000 },
-  flood: { image: 'light/sh', entrypoint: 'yes "$(head -c 200 /dev/zero | tr "\\0" f)" | head -c 30000000', timeout: 60_000 },
+  flood: {
+    image: 'light/sh',
+    entrypoint: 'yes "$(head -c 200 /dev/zero | tr "\\0" f)" | head -c 30000000',
+    timeout: 60_000,
+  },
   killall: { image: 'light/sh', entrypoint: 'kill -9 -1; sleep 30', timeout: 4_000 },
-  stdinhog: { image: 'light/sh', entrypoint: 'cat > /dev/null; sleep 30', input: { big: 'x'.repeat(1_000_000) }, timeout: 4_000 },
+  stdinhog: {
+    image: 'light/sh',
+    entrypoint: 'cat > /dev/null; sleep 30',
+    input: { big: 'x'.repeat(1_000_000) },
+    timeout: 4_000,
+  },
 };
 
 /** A normal run whose output proves files, stdin, env and extract all worked. */
@@ -91,8 +105,15 @@ describe('many concurrent runs', () => {
       }
     }
     const status = (kind: string) => outcomes.filter((o) => o.kind === kind).map((o) => o.state.status);
-    assert.deepEqual(status('forkbomb'), status('forkbomb').map(() => 'timeout'), JSON.stringify(outcomes.filter((o) => o.kind === 'forkbomb').map((o) => o.state)));
-    assert.deepEqual(status('spin'), status('spin').map(() => 'timeout'));
+    assert.deepEqual(
+      status('forkbomb'),
+      status('forkbomb').map(() => 'timeout'),
+      JSON.stringify(outcomes.filter((o) => o.kind === 'forkbomb').map((o) => o.state)),
+    );
+    assert.deepEqual(
+      status('spin'),
+      status('spin').map(() => 'timeout'),
+    );
     for (const o of outcomes.filter((o) => o.kind === 'memhog')) {
       assert.equal(o.state.error?.code, 'OUT_OF_MEMORY', `memory hog ${o.i}: ${JSON.stringify(o.state)}`);
     }
@@ -103,7 +124,7 @@ describe('many concurrent runs', () => {
   });
 });
 
-describe.skip('concurrent creators of the default network', () => {
+describe('concurrent creators of the default network', () => {
   test('three runners racing to create the same default network all run, and exactly one network exists', async () => {
     const name = `hard-race-${randomBytes(4).toString('hex')}`;
     const owner = `hard-race-owner-${randomBytes(4).toString('hex')}`;
@@ -121,7 +142,9 @@ describe.skip('concurrent creators of the default network', () => {
         }),
     );
     try {
-      const results = await Promise.all(runners.map((r) => r.run({ image: 'light/sh', entrypoint: 'true' }).result));
+      const results = await Promise.all(
+        runners.map((r) => r.run({ image: 'light/sh', entrypoint: 'true' }).result),
+      );
       assert.deepEqual(
         results.map((r) => [r.status, r.error?.message]),
         results.map(() => ['succeeded', undefined]),
@@ -131,7 +154,10 @@ describe.skip('concurrent creators of the default network', () => {
     } finally {
       for (const r of runners) await r.close().catch(() => undefined);
       for (const n of (await docker.listNetworks()).filter((n) => n.Name === name)) {
-        await docker.getNetwork(n.Id).remove().catch(() => undefined);
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
       }
     }
     await assertNoLeaksOf(local);

@@ -34,7 +34,9 @@ describe('privilege escalation from inside a run', () => {
   });
 
   test('no_new_privs is set and the effective, bounding and permitted sets are exactly the documented ones', async () => {
-    const log = await inside('grep -E "^(NoNewPrivs|CapEff|CapBnd|CapPrm|CapAmb|Seccomp):" /proc/self/status');
+    const log = await inside(
+      'grep -E "^(NoNewPrivs|CapEff|CapBnd|CapPrm|CapAmb|Seccomp):" /proc/self/status',
+    );
     const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)$`, 'm').exec(log)?.[1];
     assert.equal(field('NoNewPrivs'), '1');
     for (const set of ['CapEff', 'CapBnd', 'CapPrm']) {

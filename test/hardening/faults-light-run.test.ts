@@ -31,7 +31,12 @@ async function serve(dataDir?: string): Promise<LightRunProc> {
 }
 
 /** Polls GET /runs/:id until `accept` holds. */
-async function stateUntil(lr: LightRunProc, id: string, accept: (s: RunStateBody) => boolean, withinMs = 20_000) {
+async function stateUntil(
+  lr: LightRunProc,
+  id: string,
+  accept: (s: RunStateBody) => boolean,
+  withinMs = 20_000,
+) {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const state = (await (await lr.api(`/runs/${id}`)).json()) as RunStateBody;
@@ -86,7 +91,11 @@ describe('faults around light-run', () => {
 
   test('a container killed from outside (docker kill) is reported failed with its exit code at once, not hung', async () => {
     const lr = await serve();
-    const run = await startDetached(lr, { image: 'light/sh', entrypoint: 'echo up; sleep 120', timeout: 180_000 });
+    const run = await startDetached(lr, {
+      image: 'light/sh',
+      entrypoint: 'echo up; sleep 120',
+      timeout: 180_000,
+    });
     await waitForLog(lr, run.id, 'up');
     const [container] = await containersOfRun(run.id);
     assert.ok(container);
@@ -103,7 +112,11 @@ describe('faults around light-run', () => {
 
   test('a container removed from outside (docker rm -f) is reported failed with a clear reason, not hung', async () => {
     const lr = await serve();
-    const run = await startDetached(lr, { image: 'light/sh', entrypoint: 'echo up; sleep 120', timeout: 180_000 });
+    const run = await startDetached(lr, {
+      image: 'light/sh',
+      entrypoint: 'echo up; sleep 120',
+      timeout: 180_000,
+    });
     await waitForLog(lr, run.id, 'up');
     const [container] = await containersOfRun(run.id);
     assert.ok(container);
@@ -123,12 +136,16 @@ describe('faults around light-run', () => {
       return;
     }
     const lr = await serve();
-    const run = await startDetached(lr, { image: 'light/sh', entrypoint: 'echo up; sleep 120', timeout: 180_000 });
+    const run = await startDetached(lr, {
+      image: 'light/sh',
+      entrypoint: 'echo up; sleep 120',
+      timeout: 180_000,
+    });
     await waitForLog(lr, run.id, 'up');
     let downHealth: { status: number; body: { docker?: { reachable?: boolean } } } | undefined;
     await restartEngine(async () => {
       const deadline = Date.now() + 15_000;
-      while (!downHealth || downHealth.status !== 503) {
+      while (downHealth?.status !== 503) {
         const res = await lr.api('/health');
         downHealth = { status: res.status, body: (await res.json()) as { docker?: { reachable?: boolean } } };
         if (Date.now() > deadline) break;

@@ -43,7 +43,9 @@ async function remains(runId: string, owner?: string): Promise<string[]> {
   ]);
   return [
     ...containers
-      .filter((c) => (owner && c.Labels['dev.light.owner'] === owner) || c.Names.some((n) => n.includes(runId)))
+      .filter(
+        (c) => (owner && c.Labels['dev.light.owner'] === owner) || c.Names.some((n) => n.includes(runId)),
+      )
       .map((c) => `container ${c.Names[0]} (${c.State})`),
     ...networks.filter((n) => n.Name.startsWith(`lp-${runId}-`)).map((n) => `network ${n.Name}`),
   ];
@@ -53,13 +55,18 @@ async function remains(runId: string, owner?: string): Promise<string[]> {
 async function allGoneWithin5s(result: WorkflowResult): Promise<void> {
   const ids = Object.values(result.results).flatMap((r) => (r.runId ? [r.runId] : []));
   for (const id of ids) await containersGone(id, 5_000);
-  const { runs } = (await (await lr.api('/runs?limit=1000')).json()) as { runs: { id: string; status: string }[] };
+  const { runs } = (await (await lr.api('/runs?limit=1000')).json()) as {
+    runs: { id: string; status: string }[];
+  };
   assert.deepEqual(
     runs.filter((r) => ['queued', 'running', 'paused'].includes(r.status)),
     [],
     'no run of light-run is still active (the service was stopped)',
   );
-  assert.equal(await new LightRunClient({ url: lr.url, token: lr.token }).networkExists(`lp-${result.runId}-net`), false);
+  assert.equal(
+    await new LightRunClient({ url: lr.url, token: lr.token }).networkExists(`lp-${result.runId}-net`),
+    false,
+  );
 }
 
 /** Spawns the `light` bin, collecting stderr; resolves its exit. */
@@ -87,9 +94,15 @@ function workflowFolder(entrypoint: string): string {
   const dir = tempDir('hard-cli');
   dirs.push(dir);
   scope.tempPaths.add(dir.path);
-  writeFileSync(join(dir.path, 'workflow.json'), JSON.stringify({ id: 'cli', nodes: [{ id: 'n', dir: 'n' }], links: [] }));
+  writeFileSync(
+    join(dir.path, 'workflow.json'),
+    JSON.stringify({ id: 'cli', nodes: [{ id: 'n', dir: 'n' }], links: [] }),
+  );
   mkdirSync(join(dir.path, 'n'));
-  writeFileSync(join(dir.path, 'n', '.node.json'), JSON.stringify({ id: 'n', image: 'light/sh', entrypoint }));
+  writeFileSync(
+    join(dir.path, 'n', '.node.json'),
+    JSON.stringify({ id: 'n', image: 'light/sh', entrypoint }),
+  );
   return dir.path;
 }
 
@@ -111,7 +124,8 @@ function childLightRun(parent: number): { pid: number; dataDir: string } | undef
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const at = cmd.indexOf('--data-dir');
-      if (cmd.some((c) => c.includes('light-run')) && at > 0) return { pid: Number(entry), dataDir: cmd[at + 1] as string };
+      if (cmd.some((c) => c.includes('light-run')) && at > 0)
+        return { pid: Number(entry), dataDir: cmd[at + 1] as string };
     } catch {
       // the process ended while we looked
     }
@@ -170,7 +184,10 @@ describe('faults between light-process and light-run', () => {
     scope.pids.add(victim.pid);
     let killedAt = 0;
     const result = await executeWorkflow(
-      workflowDefinition.parse({ id: 'mid', nodes: [{ id: 'n', image: 'light/sh', entrypoint: 'echo up; sleep 20' }] }),
+      workflowDefinition.parse({
+        id: 'mid',
+        nodes: [{ id: 'n', image: 'light/sh', entrypoint: 'echo up; sleep 20' }],
+      }),
       {},
       {
         runner: new LightRunClient({ url: victim.url, token: victim.token }),
@@ -186,7 +203,10 @@ describe('faults between light-process and light-run', () => {
     assert.ok(Date.now() - killedAt < 15_000, `failed ${Date.now() - killedAt} ms after light-run died`);
     assert.equal(result.success, false);
     assert.equal(result.results.n?.status, 'failed');
-    assert.ok(result.error?.message.includes(`cannot reach light-run at ${victim.url}`), result.error?.message);
+    assert.ok(
+      result.error?.message.includes(`cannot reach light-run at ${victim.url}`),
+      result.error?.message,
+    );
     // The orphaned container is light-run's to reap: a restart over the same data dir does it.
     const again = await startLightRun({ dataDir: dir.path });
     scope.pids.add(again.pid);
@@ -199,7 +219,11 @@ describe('faults between light-process and light-run', () => {
   test('cancel before start: nothing is created at all', async () => {
     const controller = new AbortController();
     controller.abort();
-    const result = await executeWorkflow(sleeper(), {}, { runner: new LightRunClient({ url: lr.url, token: lr.token }), signal: controller.signal });
+    const result = await executeWorkflow(
+      sleeper(),
+      {},
+      { runner: new LightRunClient({ url: lr.url, token: lr.token }), signal: controller.signal },
+    );
     assert.equal(result.success, false);
     assert.equal(result.error?.code, 'WORKFLOW_CANCELLED');
     assert.deepEqual(await remains(result.runId), []);
@@ -218,16 +242,20 @@ describe('faults between light-process and light-run', () => {
               { entrypoint: 'head -c 200000000 /dev/zero > .lp-output.json; echo up' };
       const controller = new AbortController();
       let abortedAt = 0;
-      const result = await executeWorkflow(sleeper(extra), {}, {
-        runner: new LightRunClient({ url: lr.url, token: lr.token }),
-        signal: controller.signal,
-        onLog: ({ line }) => {
-          if (line === 'up' && !abortedAt) {
-            abortedAt = Date.now();
-            controller.abort();
-          }
+      const result = await executeWorkflow(
+        sleeper(extra),
+        {},
+        {
+          runner: new LightRunClient({ url: lr.url, token: lr.token }),
+          signal: controller.signal,
+          onLog: ({ line }) => {
+            if (line === 'up' && !abortedAt) {
+              abortedAt = Date.now();
+              controller.abort();
+            }
+          },
         },
-      });
+      );
       assert.ok(abortedAt > 0, 'the stage was reached');
       assert.equal(result.success, false);
       assert.equal(result.error?.code, 'WORKFLOW_CANCELLED');
@@ -239,9 +267,16 @@ describe('faults between light-process and light-run', () => {
 
   test('a queued run cancelled through light-run never gets a container', async () => {
     const busy = await Promise.all(
-      [1, 2, 3, 4].map(async () => (await (await lr.post('/run', { image: 'light/sh', entrypoint: 'sleep 300', detached: true })).json()) as { id: string }),
+      [1, 2, 3, 4].map(
+        async () =>
+          (await (
+            await lr.post('/run', { image: 'light/sh', entrypoint: 'sleep 300', detached: true })
+          ).json()) as { id: string },
+      ),
     );
-    const queued = (await (await lr.post('/run', { image: 'light/sh', entrypoint: 'echo hi', detached: true })).json()) as { id: string; status: string };
+    const queued = (await (
+      await lr.post('/run', { image: 'light/sh', entrypoint: 'echo hi', detached: true })
+    ).json()) as { id: string; status: string };
     assert.equal(queued.status, 'queued');
     const res = await lr.post(`/runs/${queued.id}/cancel`);
     assert.equal(res.status, 200);

@@ -6,7 +6,14 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
-import { containersGone, containersOfRun, logText, runSync, startDetached, waitForLog } from '../support/run-api.ts';
+import {
+  containersGone,
+  containersOfRun,
+  logText,
+  runSync,
+  startDetached,
+  waitForLog,
+} from '../support/run-api.ts';
 import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
 
 const scope = leakScope();
@@ -118,7 +125,10 @@ describe('network isolation of runs', () => {
     const log = await logText(lr, state.id);
     assert.match(log, /^ip=blocked$/m);
     assert.match(log, /^name=blocked$/m);
-    assert.equal((await (await lr.post(`/runs/${target.id}/cancel`)).json()).status, 'cancelled');
+    assert.equal(
+      ((await (await lr.post(`/runs/${target.id}/cancel`)).json()) as { status: string }).status,
+      'cancelled',
+    );
     await containersGone(target.id);
   });
 

@@ -20,7 +20,8 @@ export async function engineAnswers(docker = new Dockerode()): Promise<boolean> 
 export async function waitForEngine(withinMs = 90_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!(await engineAnswers())) {
-    if (Date.now() > deadline) throw new Error(`the Docker engine did not answer within ${withinMs} ms; see ${ENGINE_LOG}`);
+    if (Date.now() > deadline)
+      throw new Error(`the Docker engine did not answer within ${withinMs} ms; see ${ENGINE_LOG}`);
     await sleep(250);
   }
 }

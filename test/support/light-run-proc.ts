@@ -130,9 +130,13 @@ export async function startLightRun(options: LightRunProcOptions = {}): Promise<
 /** Cancels every queued, running or paused run (detached runs outlive a SIGTERM by design). */
 async function cancelActive(api: (path: string, init?: RequestInit) => Promise<Response>): Promise<void> {
   try {
-    const { runs } = (await (await api('/runs?limit=1000')).json()) as { runs: { id: string; status: string }[] };
+    const { runs } = (await (await api('/runs?limit=1000')).json()) as {
+      runs: { id: string; status: string }[];
+    };
     const active = runs.filter((r) => ['queued', 'running', 'paused'].includes(r.status));
-    await Promise.all(active.map((r) => api(`/runs/${r.id}/cancel`, { method: 'POST' }).then((res) => res.body?.cancel())));
+    await Promise.all(
+      active.map((r) => api(`/runs/${r.id}/cancel`, { method: 'POST' }).then((res) => res.body?.cancel())),
+    );
   } catch {
     // light-run no longer answers: the leak check reports whatever it left.
   }
@@ -146,7 +150,10 @@ function listening(
 ): Promise<string> {
   return new Promise((done, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`light-run printed no URL in ${timeoutMs} ms:\n${stderr()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`light-run printed no URL in ${timeoutMs} ms:\n${stderr()}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
       const match = /light-run listening on (http:\/\/\S+)/.exec(out);
@@ -157,7 +164,9 @@ function listening(
     });
     void exited.then(() => {
       clearTimeout(timer);
-      fail(new Error(`light-run exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr()}`));
+      fail(
+        new Error(`light-run exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr()}`),
+      );
     });
   });
 }

@@ -40,7 +40,8 @@ export async function runSync(
 export async function startDetached(lr: RunApi, body: Record<string, unknown>): Promise<RunStateBody> {
   const res = await lr.post('/run', { ...body, detached: true });
   const state = (await res.json()) as RunStateBody;
-  if (res.status !== 202) throw new Error(`POST /run detached answered ${res.status}: ${JSON.stringify(state)}`);
+  if (res.status !== 202)
+    throw new Error(`POST /run detached answered ${res.status}: ${JSON.stringify(state)}`);
   return state;
 }
 
@@ -67,13 +68,17 @@ export async function waitForLog(lr: RunApi, id: string, text: string, withinMs 
   for (;;) {
     const log = await logText(lr, id);
     if (log.includes(text)) return log;
-    if (Date.now() > deadline) throw new Error(`run ${id} never printed ${JSON.stringify(text)}; log:\n${log}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${id} never printed ${JSON.stringify(text)}; log:\n${log}`);
     await sleep(150);
   }
 }
 
 /** Containers (any state) of a light-run run id. */
-export async function containersOfRun(id: string, docker = new Dockerode()): Promise<Dockerode.ContainerInfo[]> {
+export async function containersOfRun(
+  id: string,
+  docker = new Dockerode(),
+): Promise<Dockerode.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.light.run-id=${id}`] }) });
 }
 
@@ -82,7 +87,8 @@ export async function containersGone(id: string, withinMs = 5_000): Promise<numb
   const started = Date.now();
   for (;;) {
     if ((await containersOfRun(id)).length === 0) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`a container of run ${id} is still there after ${withinMs} ms`);
+    if (Date.now() - started > withinMs)
+      throw new Error(`a container of run ${id} is still there after ${withinMs} ms`);
     await sleep(100);
   }
 }
@@ -106,5 +112,33 @@ export function rawRequest(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/**
+ * Sends only the headers of a request (a large declared `content-length`, no body yet) and
+ * resolves with the answer the server gives before any body byte arrives. This observes an
+ * early 413 without racing the connection reset that follows an unread body.
+ */
+export function headersOnly(
+  url: string,
+  options: { method: string; path: string; headers: Record<string, string> },
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname, port, method: options.method, path: options.path, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          req.destroy();
+        });
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer to the headers within 10 s')));
+    req.flushHeaders();
   });
 }

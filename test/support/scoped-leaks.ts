@@ -46,7 +46,10 @@ function processesMentioning(needles: string[]): string[] {
 }
 
 /** What the scope left behind, by kind (empty lists when nothing). */
-export async function leftoversOf(scope: LeakScope, docker = new Dockerode()): Promise<Record<string, string[]>> {
+export async function leftoversOf(
+  scope: LeakScope,
+  docker = new Dockerode(),
+): Promise<Record<string, string[]>> {
   const owners = [...scope.owners];
   const mine = (labels: Record<string, string> | undefined | null) =>
     owners.includes(labels?.['dev.light.owner'] ?? '');
@@ -100,11 +103,22 @@ export async function reapScope(scope: LeakScope, docker = new Dockerode()): Pro
   const owners = [...scope.owners];
   const mine = (labels: Record<string, string> | undefined | null) =>
     owners.includes(labels?.['dev.light.owner'] ?? '');
-  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['dev.light.managed=true'] }) });
-  for (const c of containers.filter((c) => mine(c.Labels))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  const containers = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: ['dev.light.managed=true'] }),
+  });
+  for (const c of containers.filter((c) => mine(c.Labels)))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   const prefixes = [...scope.networkPrefixes];
   for (const n of await docker.listNetworks()) {
-    if (mine(n.Labels) || prefixes.some((p) => n.Name.startsWith(p))) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    if (mine(n.Labels) || prefixes.some((p) => n.Name.startsWith(p)))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
   for (const path of scope.tempPaths) rmSync(path, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -14,6 +15,9 @@ import {
 import { startElsewhere } from './support/start-elsewhere.ts';
 import { testRunner } from './support/test-runner.ts';
 
+const detachedCancelId = `detached-cancel-${randomUUID().slice(0, 8)}`;
+const orphanedRunId = `orphaned-run-${randomUUID().slice(0, 8)}`;
+const takenIdId = `taken-id-${randomUUID().slice(0, 8)}`;
 const t = testRunner('detached');
 after(async () => {
   await t[Symbol.asyncDispose]();
@@ -37,7 +41,7 @@ async function startedRecord(run: RunHandle): Promise<void> {
 test('a new runner over the same state dir lists, re-attaches to and cancels a detached run', async () => {
   const first = t.runner.run({
     image: 'light/sh',
-    id: 'detached-cancel',
+    id: detachedCancelId,
     detached: true,
     entrypoint: 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
   });
@@ -47,7 +51,7 @@ test('a new runner over the same state dir lists, re-attaches to and cancels a d
   const listed = await restarted.list();
   assert.deepEqual(
     listed.map((r) => [r.id, r.status, r.detached]),
-    [['detached-cancel', 'running', true]],
+    [[detachedCancelId, 'running', true]],
   );
   const ticks: string[] = [];
   const gotTick = new Promise<void>((resolve) => {
@@ -108,18 +112,18 @@ test('attaching to a finished run gives its result at once; unknown ids throw Ru
 });
 
 test('a detached run whose starter process exited is re-attached, finished and cleaned up by another', async () => {
-  startElsewhere(t, 'orphaned-run', 'echo working; sleep 1; echo finished > out.txt', 'detached');
-  assert.equal((await t.runner.get('orphaned-run'))?.status, 'running');
+  startElsewhere(t, orphanedRunId, 'echo working; sleep 1; echo finished > out.txt', 'detached');
+  assert.equal((await t.runner.get(orphanedRunId))?.status, 'running');
 
   const lines: string[] = [];
-  const handle = await t.runner.attach('orphaned-run', { onLog: (l) => lines.push(l.line) });
-  await assert.rejects(t.runner.remove('orphaned-run'), RunActiveError);
+  const handle = await t.runner.attach(orphanedRunId, { onLog: (l) => lines.push(l.line) });
+  await assert.rejects(t.runner.remove(orphanedRunId), RunActiveError);
   const result = await handle.result;
   assert.equal(result.status, 'succeeded', JSON.stringify(result));
   assert.deepEqual(result.artifacts, [{ path: 'out.txt', bytes: 9, type: 'text/plain' }]);
-  assert.equal(readFileSync(join(t.artifactsDir, 'orphaned-run', 'out.txt'), 'utf8'), 'finished\n');
+  assert.equal(readFileSync(join(t.artifactsDir, orphanedRunId, 'out.txt'), 'utf8'), 'finished\n');
   assert.deepEqual(lines, ['working']);
-  await t.runner.remove('orphaned-run');
+  await t.runner.remove(orphanedRunId);
 });
 
 test('a record that does not parse is reported as StateCorruptError and skipped by list()', async () => {
@@ -129,9 +133,9 @@ test('a record that does not parse is reported as StateCorruptError and skipped 
 });
 
 test('a caller-chosen id that is already recorded is refused without touching the record', async () => {
-  const first = await t.runner.run({ image: 'light/sh', id: 'taken-id', entrypoint: 'true' }).result;
+  const first = await t.runner.run({ image: 'light/sh', id: takenIdId, entrypoint: 'true' }).result;
   assert.equal(first.status, 'succeeded');
-  const second = await t.runner.run({ image: 'light/sh', id: 'taken-id', entrypoint: 'exit 1' }).result;
+  const second = await t.runner.run({ image: 'light/sh', id: takenIdId, entrypoint: 'exit 1' }).result;
   assert.equal(second.error?.code, 'INVALID_REQUEST');
-  assert.equal((await t.runner.get('taken-id'))?.status, 'succeeded');
+  assert.equal((await t.runner.get(takenIdId))?.status, 'succeeded');
 });

@@ -7,6 +7,9 @@ import { LABELS, NetworkInUseError, NetworkNotFoundError } from '../src/index.ts
 import { startElsewhere } from './support/start-elsewhere.ts';
 import { testRunner } from './support/test-runner.ts';
 
+const reapOrphanId = `reap-orphan-${randomUUID().slice(0, 8)}`;
+const reapDetachedId = `reap-detached-${randomUUID().slice(0, 8)}`;
+const reapVanishedId = `reap-vanished-${randomUUID().slice(0, 8)}`;
 const t = testRunner('networks');
 after(async () => {
   await t[Symbol.asyncDispose]();
@@ -65,12 +68,12 @@ test('cleanup removes only unused runner networks with the prefix', async () => 
 
 test('reapOrphans removes containers nobody owns, keeps live and detached runs, and marks lost records', async () => {
   // An attached run whose process died: nobody will ever finalize it.
-  startElsewhere(t, 'reap-orphan', 'sleep 60', 'attached');
+  startElsewhere(t, reapOrphanId, 'sleep 60', 'attached');
   // A detached run whose process died: still owned through its record.
-  startElsewhere(t, 'reap-detached', 'sleep 60', 'detached');
+  startElsewhere(t, reapDetachedId, 'sleep 60', 'detached');
   // A detached run whose container disappears behind the runner's back.
-  startElsewhere(t, 'reap-vanished', 'sleep 60', 'detached');
-  const vanished = await t.runner.get('reap-vanished');
+  startElsewhere(t, reapVanishedId, 'sleep 60', 'detached');
+  const vanished = await t.runner.get(reapVanishedId);
   await docker.getContainer(vanished?.containerId ?? '').remove({ force: true });
   // A live run of this process.
   let ready!: () => void;
@@ -82,17 +85,20 @@ test('reapOrphans removes containers nobody owns, keeps live and detached runs, 
   const unused = `light-test-reap-${randomUUID().slice(0, 6)}`;
   await t.runner.networks.create(unused);
 
-  const report = await t.runner.reapOrphans();
-  assert.deepEqual(report.containers, ['light-reap-orphan']);
-  assert.ok(report.networks.includes(unused), JSON.stringify(report));
-  assert.equal((await t.runner.get('reap-orphan'))?.error?.code, 'CONTAINER_LOST');
-  assert.equal((await t.runner.get('reap-vanished'))?.error?.code, 'CONTAINER_LOST');
-  assert.equal((await t.runner.get('reap-detached'))?.status, 'running');
-
-  const detached = await t.runner.attach('reap-detached');
-  await Promise.all([detached.cancel(), live.cancel()]);
-  assert.equal((await detached.result).status, 'cancelled');
-  assert.equal((await live.result).status, 'cancelled');
-  const lost = await t.runner.attach('reap-orphan');
-  assert.equal((await lost.result).status, 'failed');
+  try {
+    const report = await t.runner.reapOrphans();
+    assert.deepEqual(report.containers, [`light-${reapOrphanId}`]);
+    assert.equal((await docker.getContainer(`light-${live.id}`).inspect()).State.Running, true);
+    assert.ok(report.networks.includes(unused), JSON.stringify(report));
+    assert.equal((await t.runner.get(reapOrphanId))?.error?.code, 'CONTAINER_LOST');
+    assert.equal((await t.runner.get(reapVanishedId))?.error?.code, 'CONTAINER_LOST');
+    assert.equal((await t.runner.get(reapDetachedId))?.status, 'running');
+    const lost = await t.runner.attach(reapOrphanId);
+    assert.equal((await lost.result).status, 'failed');
+  } finally {
+    const detached = await t.runner.attach(reapDetachedId);
+    await Promise.all([detached.cancel(), live.cancel()]);
+    assert.equal((await detached.result).status, 'cancelled');
+    assert.equal((await live.result).status, 'cancelled');
+  }
 });

@@ -106,8 +106,10 @@ test('pause freezes the run and resume continues it; both states are persisted',
     entrypoint: 'echo ready; i=0; while [ $i -lt 400 ]; do i=$((i+1)); sleep 0.05; done; echo done',
   });
   await ticker.ready;
+  await assert.rejects(ticker.run.resume(), RunNotActiveError);
   await ticker.run.pause();
   assert.equal((await t.runner.get(ticker.run.id))?.status, 'paused');
+  await assert.rejects(ticker.run.pause(), RunNotActiveError);
   await ticker.run.resume();
   assert.equal((await t.runner.get(ticker.run.id))?.status, 'running');
   await ticker.run.cancel();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -6,6 +7,7 @@ import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import type { LogLine } from '../src/index.ts';
 import { testRunner } from './support/test-runner.ts';
 
+const hostNameCheckId = `host-name-check-${randomUUID().slice(0, 8)}`;
 const t = testRunner('io');
 after(async () => {
   await t[Symbol.asyncDispose]();
@@ -126,7 +128,7 @@ test('the container hostname is the run id', async () => {
   const run = t.runner.run(
     {
       image: 'light/node',
-      id: 'host-name-check',
+      id: hostNameCheckId,
       entrypoint: 'node -e "console.log(require(\'os\').hostname())"',
     },
     {
@@ -134,9 +136,9 @@ test('the container hostname is the run id', async () => {
     },
   );
   assert.equal((await run.result).status, 'succeeded');
-  assert.deepEqual(logs, ['host-name-check']);
-  await t.runner.remove('host-name-check');
-  assert.equal(await t.runner.get('host-name-check'), undefined);
+  assert.deepEqual(logs, [hostNameCheckId]);
+  await t.runner.remove(hostNameCheckId);
+  assert.equal(await t.runner.get(hostNameCheckId), undefined);
 });
 
 test('a file given a mode keeps it: an executable script runs directly', async () => {

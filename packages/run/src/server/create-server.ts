@@ -18,6 +18,9 @@ import { registerErrorHandler } from './error-handler.ts';
 import { type LightRunServerOptions, resolveOptions } from './options.ts';
 import { createRunner } from './runner.ts';
 
+/** How long, in ms, shutdown lets open connections finish before closing them. */
+const CONNECTION_GRACE_MS = 5000;
+
 /** A light-run instance: its fastify app, and how to listen and shut down. */
 export interface LightRunServer extends AsyncDisposable {
   /** The fastify app, e.g. for `app.inject()` in tests. */
@@ -87,8 +90,17 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
       shuttingDown = true;
       const appClosed = app.close();
       await manager.shutdown();
+      // server.close() closes idle keep-alive connections once; a response that finishes
+      // later (the client may have read every byte before the server saw the end) would
+      // keep its connection open until the keep-alive timeout, so sweep until closed.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
       app.server.closeIdleConnections();
+      // A connection still open after a grace period (a client that connected but never
+      // sent a request, or a slow download) is closed.
+      const force = setTimeout(() => app.server.closeAllConnections(), CONNECTION_GRACE_MS);
       await appClosed;
+      clearInterval(sweep);
+      clearTimeout(force);
       await runner.close().catch((err: unknown) => {
         // Dropping the shared default network fails while another runner's containers use
         // it; that network is theirs to clean up then, and our shutdown is still complete.

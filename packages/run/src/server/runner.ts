@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type Dockerode from 'dockerode';
-import { DockerRunner } from 'light-runner';
+import { DockerRunner, type DockerRunnerOptions } from 'light-runner';
 import type { ResolvedOptions } from './options.ts';
 
 /** The light-runner instance behind one light-run: state in `<dataDir>/runner`, artifacts in `<dataDir>/artifacts`. */
@@ -10,7 +9,7 @@ export function createRunner(options: ResolvedOptions): DockerRunner {
     artifactsDir: join(options.dataDir, 'artifacts'),
     owner: options.owner,
     defaultNetwork: options.defaultNetwork,
-    ...(options.docker ? { docker: options.docker as Dockerode } : {}),
+    ...(options.docker ? { docker: options.docker as DockerRunnerOptions['docker'] } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),

@@ -1,3 +1,4 @@
+import { engineStatus } from '../engine/engine.ts';
 import { RunNotActiveError } from '../errors.ts';
 import type { LogLine, RunHandle, RunResult, RunStatus } from '../types.ts';
 import { raceTimeout } from '../util/race-timeout.ts';
@@ -135,8 +136,26 @@ export class Execution {
     this.assertActive(paused ? 'pause' : 'resume');
     const containerId = await this.containerReady;
     if (!containerId) throw new RunNotActiveError(this.id, 'the container was never created');
-    if (paused) await this.ctx.engine.pause(containerId);
-    else await this.ctx.engine.unpause(containerId);
+    // The record, shared by every process watching the run, says whether it is paused
+    // (engines before API 1.42 answer a redundant unpause with a bare 500).
+    const recorded = (await this.ctx.store.read(this.id))?.status ?? this.status;
+    if ((recorded === 'paused') === paused) {
+      throw new RunNotActiveError(this.id, `cannot ${paused ? 'pause' : 'resume'}: the run is ${recorded}`);
+    }
+    try {
+      if (paused) await this.ctx.engine.pause(containerId);
+      else await this.ctx.engine.unpause(containerId);
+    } catch (err) {
+      // 409: not running (pause) or not paused (resume); 404: already removed.
+      const status = engineStatus(err);
+      if (status === 409 || status === 404) {
+        throw new RunNotActiveError(
+          this.id,
+          `cannot ${paused ? 'pause' : 'resume'}: the container is ${paused ? 'not running' : 'not paused'}`,
+        );
+      }
+      throw err;
+    }
     this.status = paused ? 'paused' : 'running';
     const status = this.status;
     await this.ctx.store.update(this.id, (record) => ({ ...record, status }));

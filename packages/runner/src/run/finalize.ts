@@ -141,12 +141,23 @@ async function oomFailure(ctx: RunContext, containerId: string): Promise<RunFail
   };
 }
 
+/** Removal attempts; a busy storage driver can refuse a removal for a moment. */
+const REMOVE_ATTEMPTS = 3;
+const REMOVE_RETRY_MS = 250;
+
 async function removeContainer(ctx: RunContext, containerId: string): Promise<void> {
-  try {
-    await ctx.engine.remove(containerId);
-  } catch (err) {
-    // The run's outcome stands; the labelled container is left for reapOrphans().
-    process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.engine.remove(containerId);
+      return;
+    } catch (err) {
+      if (attempt >= REMOVE_ATTEMPTS || engineStatus(err) === undefined) {
+        // The run's outcome stands; the labelled container is left for reapOrphans().
+        process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS * attempt));
+    }
   }
 }
 

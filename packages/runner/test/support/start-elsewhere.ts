@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_OWNER, type TestRunner } from './test-runner.ts';
+import type { TestRunner } from './test-runner.ts';
 
 /**
  * Starts a run from a separate node process that exits once the container has started,
@@ -15,7 +15,7 @@ export function startElsewhere(
   const fixture = fileURLToPath(new URL('../fixtures/start-detached.ts', import.meta.url));
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', fixture, t.stateDir, t.artifactsDir, TEST_OWNER, id, entrypoint, mode],
+    ['--import', 'tsx', fixture, t.stateDir, t.artifactsDir, t.owner, id, entrypoint, mode],
     { encoding: 'utf8', timeout: 120_000 },
   );
   if (child.status !== 0)

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import tar from 'tar-stream';
+import { assertNoLeaks } from '../../../../test/support/leaks.ts';
 import { tempDir } from '../../../../test/support/temp.ts';
 import { packFiles } from '../../src/files/archive-in.ts';
 import { extractArchive } from '../../src/files/archive-out.ts';
 import { artifactPathFor } from '../../src/files/paths.ts';
 import { ExtractTooLargeError } from '../../src/index.ts';
+
+after(() => assertNoLeaks());
 
 async function entriesOf(buffer: Buffer): Promise<string[]> {
   const extract = tar.extract();

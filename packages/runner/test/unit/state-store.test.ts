@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { assertNoLeaks } from '../../../../test/support/leaks.ts';
 import { tempDir } from '../../../../test/support/temp.ts';
 import { StateCorruptError } from '../../src/index.ts';
 import type { RunRecord } from '../../src/state/run-record.ts';
 import { StateStore } from '../../src/state/state-store.ts';
+
+after(() => assertNoLeaks());
 
 function record(id: string, status: RunRecord['status'] = 'running'): RunRecord {
   return {
