@@ -54,10 +54,17 @@ export async function startLocalLightRun(options: LocalLightRunOptions = {}): Pr
   const token = randomBytes(24).toString('hex');
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'light-run-'));
-  const args = [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--data-dir', dataDir];
+  const args = [
+    bin,
+    'serve',
+    ...['--host', '127.0.0.1', '--port', '0', '--token', token, '--data-dir', dataDir],
+    // Ephemeral: it shuts down when our end of its stdin closes, which the kernel does even
+    // when this process is SIGKILLed, and then removes every run and network it holds.
+    '--ephemeral',
+  ];
   // Its own process group: a Ctrl-C in the terminal reaches light-process, which cancels the
   // runs first and then stops light-run itself.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const recent: string[] = [];
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
     recent.push(line);

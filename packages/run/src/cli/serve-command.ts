@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { createLightRunServer } from '../server/create-server.ts';
 import { toServerOptions } from './serve-options.ts';
@@ -49,19 +50,42 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
     .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
     .addOption(new Option('--pids <n>', 'process cap per container'))
     .addOption(new Option('--runtime <runtime>', 'OCI runtime of the containers').choices(['runc', 'runsc']))
+    .addOption(
+      new Option(
+        '--ephemeral',
+        'belong to the process that started this one: shut down when stdin closes, and leave no runs, containers, networks or data dir behind',
+      ),
+    )
     .action(async (flags: Record<string, unknown>) => {
-      const server = await createLightRunServer({ ...toServerOptions(flags), log: io.err });
+      const options = toServerOptions(flags);
+      const server = await createLightRunServer({ ...options, log: io.err });
       try {
         io.out(`light-run listening on ${await server.listen()}`);
       } catch (err) {
         await server.close();
         throw err;
       }
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
+      const reason = await new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM received'));
+        process.once('SIGINT', () => resolve('SIGINT received'));
+        if (flags.ephemeral) {
+          for (const stream of [process.stdout, process.stderr]) {
+            stream.on('error', (err: NodeJS.ErrnoException) => {
+              // EPIPE: the parent that read our output is gone; the shutdown must still
+              // run to the end, so a dead reader is not a reason to crash.
+              if (err.code !== 'EPIPE') throw err;
+            });
+          }
+          // The parent holds our stdin open for its whole life; end of input means it is
+          // gone (even by SIGKILL), so nothing it started may keep running.
+          process.stdin.once('end', () => resolve('the parent process closed stdin'));
+          process.stdin.once('close', () => resolve('the parent process closed stdin'));
+          process.stdin.resume();
+        }
       });
-      io.err(`light-run: ${signal} received, shutting down`);
+      io.err(`light-run: ${reason}, shutting down`);
       await server.close();
+      // An ephemeral instance's data dir is scratch space: its parent may be gone already.
+      if (options.ephemeral) rmSync(options.dataDir, { recursive: true, force: true });
     });
 }

@@ -27,6 +27,7 @@ const serveFlags = z.object({
   cpus: z.coerce.number().positive().optional(),
   pids: z.coerce.number().int().positive().optional(),
   runtime: z.enum(['runc', 'runsc']).optional(),
+  ephemeral: z.boolean().optional(),
 });
 
 /** Turns the flags of `light-run serve` into server options; a bad flag is a 400-style error naming it. */
@@ -46,5 +47,6 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(f.maxConcurrent !== undefined ? { maxConcurrent: f.maxConcurrent } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(f.runtime !== undefined ? { runtime: f.runtime } : {}),
+    ...(f.ephemeral ? { ephemeral: true } : {}),
   };
 }

@@ -232,15 +232,16 @@ export class RunManager {
   /**
    * Stops taking runs, ends queued ones, cancels synchronous ones and waits for them
    * (bounded), then lets go of detached ones: they keep running, and the next start over
-   * the same data dir re-attaches them. Long polls and log followers are answered.
+   * the same data dir re-attaches them. With `cancelDetached` (an ephemeral instance)
+   * detached runs are cancelled too. Long polls and log followers are answered.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(options: { cancelDetached?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     for (const id of this.queue.drain()) {
       this.dropQueued(id, { code: 'SHUTTING_DOWN', message: 'light-run shut down before the run started' });
     }
-    const sync = [...this.live.entries()].filter(([, run]) => run.sync);
+    const sync = [...this.live.entries()].filter(([, run]) => run.sync || options.cancelDetached);
     await Promise.all(
       sync.map(async ([id, run]) => {
         await run.handle.cancel().catch((err: unknown) => {

@@ -34,7 +34,8 @@ export interface LightRunServer extends AsyncDisposable {
   /**
    * Graceful shutdown: stops accepting, ends queued runs, cancels in-flight synchronous
    * runs (their requests get the cancelled state), leaves detached runs running for the
-   * next start to re-attach, then closes the runner. Safe to call more than once.
+   * next start to re-attach (an `ephemeral` instance cancels them and removes what it
+   * created), then closes the runner. Safe to call more than once.
    */
   close(): Promise<void>;
 }
@@ -89,7 +90,7 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     closing ??= (async () => {
       shuttingDown = true;
       const appClosed = app.close();
-      await manager.shutdown();
+      await manager.shutdown({ cancelDetached: options.ephemeral });
       // server.close() closes idle keep-alive connections once; a response that finishes
       // later (the client may have read every byte before the server saw the end) would
       // keep its connection open until the keep-alive timeout, so sweep until closed.
@@ -101,6 +102,19 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
       await appClosed;
       clearInterval(sweep);
       clearTimeout(force);
+      if (options.ephemeral) {
+        // Nothing of an ephemeral instance outlives it: run-scoped networks its client
+        // created (and could not delete, e.g. because the client was killed) go too.
+        const reaped = await runner.reapOrphans().catch((err: unknown) => {
+          options.log(`light-run: reaping at shutdown: ${(err as Error).message}`);
+          return undefined;
+        });
+        if (reaped && reaped.containers.length + reaped.networks.length > 0) {
+          options.log(
+            `light-run: removed ${reaped.containers.length} container(s) and ${reaped.networks.length} network(s) at shutdown`,
+          );
+        }
+      }
       await runner.close().catch((err: unknown) => {
         // Dropping the shared default network fails while another runner's containers use
         // it; that network is theirs to clean up then, and our shutdown is still complete.

@@ -43,6 +43,12 @@ export interface LightRunServerOptions {
    * race each other creating or removing a shared one
    */
   defaultNetwork?: string;
+  /**
+   * This instance belongs to one client (light-process's all-in-one mode): at shutdown it
+   * cancels detached runs too and removes the containers and networks it created, instead
+   * of leaving them for a next start to re-attach. @default false
+   */
+  ephemeral?: boolean;
   /** Pauses between callback attempts. @default [1000, 5000, 15000] */
   callbackRetryDelaysMs?: number[];
   /** Time allowed for one callback attempt. @default 10 000 */
@@ -86,6 +92,7 @@ const optionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'invalid network name')
       .optional(),
+    ephemeral: z.boolean().default(false),
     callbackRetryDelaysMs: z.array(z.number().int().min(0)).max(20).default([1000, 5000, 15000]),
     callbackTimeoutMs: positiveInt.default(10_000),
     log: z
