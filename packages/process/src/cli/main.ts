@@ -39,6 +39,7 @@ export function createProgram(): Command {
   registerPull(program);
   // Every (sub)command throws instead of exiting and writes through the CLI's streams.
   const configure = (cmd: Command): void => {
+    if (cmd !== program) cmd.version(packageVersion(), '-v, --version', 'print the version');
     cmd.exitOverride();
     cmd.configureOutput({
       writeOut: (text) => io().stdout(text),
@@ -58,8 +59,12 @@ function report(error: unknown): void {
     eprintln(`${c.red('error')} ${error.message}`);
     return;
   }
+  // A bug of ours, not the user's input: the message, and the stack only on request.
   const err = error instanceof Error ? error : undefined;
-  eprintln(`${c.red('unexpected error')} ${err?.stack ?? String(error)}`);
+  const detail = process.env.LIGHT_DEBUG ? (err?.stack ?? String(error)) : (err?.message ?? String(error));
+  eprintln(
+    `${c.red('unexpected error')} ${detail}${process.env.LIGHT_DEBUG ? '' : ' (set LIGHT_DEBUG=1 for details)'}`,
+  );
 }
 
 /**

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { LightRunClient } from '../../client/light-run-client.ts';
 import { UsageError } from '../../errors.ts';
 import { startLocalLightRun } from '../../local/local-light-run.ts';
-import { createLightServer } from '../../server/app.ts';
 import type { ServerRunner } from '../../server/options.ts';
 import { colors, eprintln, println } from '../io.ts';
 import { positiveIntOption } from '../options.ts';
@@ -103,6 +102,8 @@ export function registerServe(program: Command): void {
           });
       if (!local) await (runner as LightRunClient).health();
       const apiKey = process.env.LP_API_KEY || undefined;
+      // Loaded on demand: the server brings fastify and SQLite, which no other command needs.
+      const { createLightServer } = await import('../../server/app.ts');
       await using server = await createLightServer({
         dir,
         runner,
