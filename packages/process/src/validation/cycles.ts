@@ -30,10 +30,21 @@ export function findUnboundedCycles(
   const cycles: FoundCycle[] = [];
   const seen = new Set<string>();
 
-  const visit = (node: string): void => {
-    state.set(node, 'open');
-    stack.push(node);
-    for (const edge of out.get(node) ?? []) {
+  // Iterative depth-first search: a 10,000-node chain must not exhaust the call stack.
+  const visit = (root: string): void => {
+    const frames: { node: string; next: number }[] = [{ node: root, next: 0 }];
+    state.set(root, 'open');
+    stack.push(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as { node: string; next: number };
+      const edges = out.get(frame.node) ?? [];
+      const edge = edges[frame.next++];
+      if (edge === undefined) {
+        frames.pop();
+        stack.pop();
+        state.set(frame.node, 'done');
+        continue;
+      }
       const s = state.get(edge.to);
       if (s === 'open') {
         const nodes = stack.slice(stack.indexOf(edge.to));
@@ -43,11 +54,11 @@ export function findUnboundedCycles(
           cycles.push({ nodes, closingLink: edge.index });
         }
       } else if (s === undefined) {
-        visit(edge.to);
+        state.set(edge.to, 'open');
+        stack.push(edge.to);
+        frames.push({ node: edge.to, next: 0 });
       }
     }
-    stack.pop();
-    state.set(node, 'done');
   };
   for (const id of nodeIds) if (!state.has(id)) visit(id);
   return cycles;
@@ -56,15 +67,20 @@ export function findUnboundedCycles(
 /** Whether `to` can reach `from` through any link, i.e. whether a link from -> to closes a cycle. */
 export function closesCycle(link: LinkDefinition, links: readonly LinkDefinition[]): boolean {
   if (link.from === link.to) return true;
+  const next = new Map<string, string[]>();
+  for (const l of links) {
+    const list = next.get(l.from);
+    if (list) list.push(l.to);
+    else next.set(l.from, [l.to]);
+  }
   const seen = new Set<string>([link.to]);
   const queue = [link.to];
-  while (queue.length > 0) {
-    const node = queue.shift() as string;
-    for (const l of links) {
-      if (l.from !== node || seen.has(l.to)) continue;
-      if (l.to === link.from) return true;
-      seen.add(l.to);
-      queue.push(l.to);
+  for (let head = 0; head < queue.length; head++) {
+    for (const to of next.get(queue[head] as string) ?? []) {
+      if (to === link.from) return true;
+      if (seen.has(to)) continue;
+      seen.add(to);
+      queue.push(to);
     }
   }
   return false;

@@ -189,3 +189,12 @@ test('assertValidWorkflow throws a WorkflowValidationError listing every problem
   );
   assert.equal(assertValidWorkflow(wf()).id, 'wf');
 });
+
+test('a 10,000-node chain with an unbounded back-link is checked without exhausting the stack', () => {
+  const nodes = Array.from({ length: 10_000 }, (_, i) => ({ id: `n${i}`, image: 'light/sh' }));
+  const links = nodes.slice(1).map((node, i) => ({ from: `n${i}`, to: node.id }));
+  assert.deepEqual(validateWorkflow({ id: 'chain', nodes, links }), []);
+  const cyclic = validateWorkflow({ id: 'chain', nodes, links: [...links, { from: 'n9999', to: 'n0' }] });
+  assert.equal(cyclic.length, 1);
+  assert.match(cyclic[0]?.message ?? '', /^.*cycle n0 -> n1 -> .* -> n9999/);
+});

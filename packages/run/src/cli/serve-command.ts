@@ -46,6 +46,12 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
         'LIGHT_RUN_MAX_CONCURRENT',
       ),
     )
+    .addOption(
+      new Option(
+        '--max-extract <size>',
+        'largest single file a run may extract, e.g. 1gb (default 256mb)',
+      ).env('LIGHT_RUN_MAX_EXTRACT'),
+    )
     .addOption(new Option('--memory <size>', 'memory cap per container, e.g. 512m'))
     .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
     .addOption(new Option('--pids <n>', 'process cap per container'))

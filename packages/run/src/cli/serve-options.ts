@@ -28,6 +28,7 @@ const serveFlags = z.object({
   pids: z.coerce.number().int().positive().optional(),
   runtime: z.enum(['runc', 'runsc']).optional(),
   ephemeral: z.boolean().optional(),
+  maxExtract: size('--max-extract').optional(),
 });
 
 /** Turns the flags of `light-run serve` into server options; a bad flag is a 400-style error naming it. */
@@ -48,5 +49,6 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(f.runtime !== undefined ? { runtime: f.runtime } : {}),
     ...(f.ephemeral ? { ephemeral: true } : {}),
+    ...(f.maxExtract !== undefined ? { maxExtractBytes: f.maxExtract } : {}),
   };
 }

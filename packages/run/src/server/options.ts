@@ -19,6 +19,8 @@ export interface LightRunServerOptions {
   maxConcurrent?: number;
   /** Cap of the artifact store; past it the artifacts of the oldest finished runs are evicted. @default 1 GiB */
   artifactStoreBytes?: number;
+  /** Largest single file a run may extract; a bigger one fails the run with EXTRACT_TOO_LARGE. @default 256 MiB (light-runner's) */
+  maxExtractBytes?: number;
   /** Cap of one run's log; past it a marker line is written and later lines are dropped. @default 10 MiB */
   logMaxBytesPerRun?: number;
   /** Longest `?wait=` a client may ask of `GET /runs/:id`. @default 60 000 */
@@ -72,6 +74,7 @@ const optionsSchema = z
       .int()
       .min(0)
       .default(1024 ** 3),
+    maxExtractBytes: positiveInt.optional(),
     logMaxBytesPerRun: positiveInt.default(10 * 1024 * 1024),
     maxWaitMs: positiveInt.default(60_000),
     limits: z

@@ -13,5 +13,6 @@ export function createRunner(options: ResolvedOptions): DockerRunner {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),
+    ...(options.maxExtractBytes !== undefined ? { maxExtractBytes: options.maxExtractBytes } : {}),
   });
 }
