@@ -109,9 +109,11 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
           options.log(`light-run: reaping at shutdown: ${(err as Error).message}`);
           return undefined;
         });
-        if (reaped && reaped.containers.length + reaped.networks.length > 0) {
+        // The own default network goes at every shutdown; anything else was left by a client.
+        const networks = reaped?.networks.filter((name) => name !== options.defaultNetwork) ?? [];
+        if (reaped && reaped.containers.length + networks.length > 0) {
           options.log(
-            `light-run: removed ${reaped.containers.length} container(s) and ${reaped.networks.length} network(s) at shutdown`,
+            `light-run: removed ${reaped.containers.length} container(s) and ${networks.length} network(s) left by clients at shutdown`,
           );
         }
       }
