@@ -44,7 +44,7 @@ export async function artifacts(ctx: BenchContext): Promise<SectionResult> {
   const target = ctx.quick ? 64 : 512;
   let lr: LightRunProcess;
   try {
-    lr = await startLightRun();
+    lr = await startLightRun([], 'artifacts');
   } catch (err) {
     out.missing.push(`section 6 needs light-run: ${(err as Error).message.split('\n')[0]}`);
     return out;

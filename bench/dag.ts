@@ -39,50 +39,53 @@ export async function dag(ctx: BenchContext): Promise<SectionResult> {
   const rounds = Math.max(3, Math.round(ctx.runs / 3));
   const phases = new PhaseLog();
   const fanWindows: [number, number][] = [];
-  const got = await withStack(async (stack) => {
-    await using events = await EngineEvents.start(ctx.docker);
-    const res = await interleave(
-      [
-        {
-          key: 'chain',
-          label: `chain of ${size} through light-process`,
-          run: async () => (await runWorkflow(stack, chain(size))).ms,
-        },
-        { key: 'chainRaw', label: `${size} raw lifecycles, serial`, run: () => serialRaw(ctx, size) },
-        {
-          key: 'fan',
-          label: `fan-out/fan-in ${size} wide through light-process`,
-          run: async (measured) => {
-            const s = epochMs();
-            const r = await runWorkflow(stack, fanOutIn(size));
-            if (measured) fanWindows.push([s, epochMs()]);
-            return r.ms;
+  const got = await withStack(
+    async (stack) => {
+      await using events = await EngineEvents.start(ctx.docker);
+      const res = await interleave(
+        [
+          {
+            key: 'chain',
+            label: `chain of ${size} through light-process`,
+            run: async () => (await runWorkflow(stack, chain(size))).ms,
           },
-        },
-        { key: 'fanRaw', label: `${size + 2} raw lifecycles, serial`, run: () => serialRaw(ctx, size + 2) },
-      ],
-      rounds,
-      { warmup: 1, onRound: (r) => ctx.log(`dag round ${r + 1}/${rounds}`) },
-    );
-    await events.settle(300);
-    for (const [from, to] of fanWindows) {
-      const containers = [...events.containersBetween(from, to).values()];
-      // Mean lifecycles in flight: engine time of all containers (create..destroy) / makespan.
-      let busy = 0;
-      for (const evs of containers) {
-        const c = evs.find((e) => e.action === 'create');
-        const d = evs.find((e) => e.action === 'destroy');
-        if (c && d) busy += d.timeMs - c.timeMs;
+          { key: 'chainRaw', label: `${size} raw lifecycles, serial`, run: () => serialRaw(ctx, size) },
+          {
+            key: 'fan',
+            label: `fan-out/fan-in ${size} wide through light-process`,
+            run: async (measured) => {
+              const s = epochMs();
+              const r = await runWorkflow(stack, fanOutIn(size));
+              if (measured) fanWindows.push([s, epochMs()]);
+              return r.ms;
+            },
+          },
+          { key: 'fanRaw', label: `${size + 2} raw lifecycles, serial`, run: () => serialRaw(ctx, size + 2) },
+        ],
+        rounds,
+        { warmup: 1, onRound: (r) => ctx.log(`dag round ${r + 1}/${rounds}`) },
+      );
+      await events.settle(300);
+      for (const [from, to] of fanWindows) {
+        const containers = [...events.containersBetween(from, to).values()];
+        // Mean lifecycles in flight: engine time of all containers (create..destroy) / makespan.
+        let busy = 0;
+        for (const evs of containers) {
+          const c = evs.find((e) => e.action === 'create');
+          const d = evs.find((e) => e.action === 'destroy');
+          if (c && d) busy += d.timeMs - c.timeMs;
+        }
+        phases.add('fan', {
+          containers: containers.length,
+          meanLifecyclesInFlight: busy / (to - from),
+          peakRunningContainers: peakRunning(containers),
+          peakLifecyclesInFlight: peakRunning(containers, 'create', 'destroy'),
+        });
       }
-      phases.add('fan', {
-        containers: containers.length,
-        meanLifecyclesInFlight: busy / (to - from),
-        peakRunningContainers: peakRunning(containers),
-        peakLifecyclesInFlight: peakRunning(containers, 'create', 'destroy'),
-      });
-    }
-    return res;
-  });
+      return res;
+    },
+    { label: 'dag' },
+  );
   if ('missing' in got) {
     out.missing.push(`sections 2 needs light-process and light-run: ${got.missing}`);
     return out;
@@ -105,7 +108,7 @@ export async function dag(ctx: BenchContext): Promise<SectionResult> {
   ] as const) {
     out.measurements.push({ name: label, unit: 'ms', summary: PhaseLog.summary(s[k] ?? []) });
   }
-  out.measurements.push(...phases.measurements('ms | x | count'));
+  out.measurements.push(...phases.measurements('mixed'));
   const perNode = chainMs.map((c, i) => (c - (chainRaw[i] ?? Number.NaN)) / size);
   out.measurements.push({
     name: 'chain: added per node over raw',

@@ -61,7 +61,7 @@ export async function load(ctx: BenchContext): Promise<SectionResult> {
   try {
     for (const limit of LIMITS) {
       try {
-        servers.set(limit, await startLightRun(['--max-concurrent', String(limit)]));
+        servers.set(limit, await startLightRun(['--max-concurrent', String(limit)], `load-limit${limit}`));
       } catch (err) {
         out.missing.push(`section 5 needs light-run: ${(err as Error).message.split('\n')[0]}`);
         return out;
@@ -100,7 +100,7 @@ export async function load(ctx: BenchContext): Promise<SectionResult> {
         );
       }
     }
-    out.measurements.push(...phases.measurements('ms | MiB | count'));
+    out.measurements.push(...phases.measurements('mixed'));
     for (const limit of LIMITS) {
       out.ratios.push({
         name: `throughput ${n} concurrent (limit ${limit}) / one by one`,

@@ -47,22 +47,25 @@ function criticalPath(): WorkflowDefinition {
 export async function makespan(ctx: BenchContext): Promise<SectionResult> {
   const out = section('3-makespan', 'Makespan against the critical path (no level barrier)');
   const rounds = Math.max(3, Math.round(ctx.runs / 2));
-  const got = await withStack(async (stack) => {
-    const run = async (def: WorkflowDefinition) => {
-      const t0 = nowMs();
-      const r = await stack.process.executeWorkflow(def, {}, { runner: stack.client });
-      if (!r.success) throw new Error(`${def.id} failed: ${JSON.stringify(r.error)}`);
-      return nowMs() - t0;
-    };
-    return interleave(
-      [
-        { key: 'full', label: 'full DAG', run: () => run(fullDag()) },
-        { key: 'critical', label: 'critical path alone', run: () => run(criticalPath()) },
-      ],
-      rounds,
-      { warmup: 1, onRound: (r) => ctx.log(`makespan round ${r + 1}/${rounds}`) },
-    );
-  });
+  const got = await withStack(
+    async (stack) => {
+      const run = async (def: WorkflowDefinition) => {
+        const t0 = nowMs();
+        const r = await stack.process.executeWorkflow(def, {}, { runner: stack.client });
+        if (!r.success) throw new Error(`${def.id} failed: ${JSON.stringify(r.error)}`);
+        return nowMs() - t0;
+      };
+      return interleave(
+        [
+          { key: 'full', label: 'full DAG', run: () => run(fullDag()) },
+          { key: 'critical', label: 'critical path alone', run: () => run(criticalPath()) },
+        ],
+        rounds,
+        { warmup: 1, onRound: (r) => ctx.log(`makespan round ${r + 1}/${rounds}`) },
+      );
+    },
+    { label: 'makespan' },
+  );
   if ('missing' in got) {
     out.missing.push(`section 3 needs light-process and light-run: ${got.missing}`);
     return out;

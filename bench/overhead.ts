@@ -137,7 +137,7 @@ export async function overhead(ctx: BenchContext): Promise<SectionResult> {
 
     let lr: LightRunProcess | undefined;
     try {
-      lr = await startLightRun();
+      lr = await startLightRun([], 'overhead');
       const started = lr;
       cleanups.push(() => started.stop());
     } catch (err) {
@@ -163,6 +163,45 @@ export async function overhead(ctx: BenchContext): Promise<SectionResult> {
           const ms = nowMs() - t0;
           record('d', s, measured);
           if (measured) phases.add('d', { total: ms, postRun: t1 - t0, getArtifact: ms - (t1 - t0) });
+          await deleteRun(ep, state.id);
+          return ms;
+        },
+      });
+      // Diagnostics: the two things light-process does differently from (d), one at a time.
+      const dBody = (extra: object) => ({
+        image: STEP_IMAGE,
+        files: { [STEP_INPUT.name]: STEP_INPUT.content },
+        entrypoint: stepScript(),
+        extract: [`${STEP_WORKDIR}/${STEP_OUTPUT}`],
+        ...extra,
+      });
+      variants.push({
+        key: 'dIn',
+        label: 'diagnostic: (d) with input {} on stdin, as light-process sends it',
+        run: async (measured) => {
+          const s = epochMs();
+          const t0 = nowMs();
+          const state = await callJson<RunState>(ep, 'POST', '/run', dBody({ input: {} }));
+          if (state.status !== 'succeeded') throw new Error(`run ${state.status}: ${state.error?.message}`);
+          checkStepOutput(await artifactText(ep, state.id, STEP_OUTPUT));
+          const ms = nowMs() - t0;
+          record('dIn', s, measured);
+          await deleteRun(ep, state.id);
+          return ms;
+        },
+      });
+      variants.push({
+        key: 'dDet',
+        label: 'diagnostic: (d) detached + long-poll GET /runs/:id?wait, as light-process does',
+        run: async (measured) => {
+          const s = epochMs();
+          const t0 = nowMs();
+          const sub = await callJson<RunState>(ep, 'POST', '/run', dBody({ detached: true }));
+          const state = await callJson<RunState>(ep, 'GET', `/runs/${sub.id}?wait=30s`);
+          if (state.status !== 'succeeded') throw new Error(`run ${state.status}: ${state.error?.message}`);
+          checkStepOutput(await artifactText(ep, state.id, STEP_OUTPUT));
+          const ms = nowMs() - t0;
+          record('dDet', s, measured);
           await deleteRun(ep, state.id);
           return ms;
         },
@@ -251,6 +290,8 @@ export async function overhead(ctx: BenchContext): Promise<SectionResult> {
     ratio('e', 'a');
     ratio('d', 'c');
     ratio('e', 'd');
+    ratio('dIn', 'd');
+    ratio('dDet', 'd');
     for (const [k, f] of Object.entries(res.failures)) for (const e of f) out.errors.push(`${k}: ${e}`);
     out.notes.push(...whereTimeGoes(phases));
   } finally {
@@ -275,7 +316,7 @@ function whereTimeGoes(phases: PhaseLog): string[] {
     'copyOut>destroy',
     'destroy>result',
   ];
-  for (const v of ['c', 'd', 'e']) {
+  for (const v of ['c', 'd', 'dIn', 'dDet', 'e']) {
     if (phases.get(`${v}.engine-events.start>die`).length === 0) continue;
     const parts = keys.map((k) => {
       const base = phases.p50(`b.engine-events.${k}`);

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ownLightRun } from './leaks.ts';
+import type Dockerode from 'dockerode';
+import { lightRunOwner, ownLightRun } from './leaks.ts';
 import { benchTempDir } from './temp.ts';
 
 /** The light-run bin of this checkout (it imports the package's built `dist`). */
@@ -50,17 +51,50 @@ export function mtimeMs(path: string): number {
 }
 
 /**
+ * What light-runs left behind after a clean SIGTERM shutdown (or needed a SIGKILL): found
+ * when the benchmark stops them, reported in the results, then removed by the benchmark
+ * so the machine stays clean.
+ */
+export const shutdownFindings: string[] = [];
+
+/** The client used to look for what a stopped light-run left; set once by the entry point. */
+let inspector: Dockerode | undefined;
+
+/** Lets {@link startLightRun}'s `stop()` check for networks a light-run left behind. */
+export function inspectShutdownsWith(docker: Dockerode): void {
+  inspector = docker;
+}
+
+async function sweepAfter(owner: string, label: string, killed: boolean): Promise<void> {
+  if (killed) shutdownFindings.push(`light-run (${label}) did not exit within 15 s of SIGTERM; SIGKILLed`);
+  if (!inspector) return;
+  const filters = JSON.stringify({ label: [`dev.light.owner=${owner}`] });
+  for (const c of await inspector.listContainers({ all: true, filters })) {
+    shutdownFindings.push(
+      `light-run (${label}) left container ${c.Names[0] ?? c.Id} (${c.State}) after shutdown`,
+    );
+    await inspector.getContainer(c.Id).remove({ force: true });
+  }
+  for (const n of await inspector.listNetworks({ filters })) {
+    shutdownFindings.push(`light-run (${label}) left network ${n.Name} after shutdown`);
+    await inspector.getNetwork(n.Id).remove();
+  }
+}
+
+/**
  * Starts `light-run serve` from its bin with a random token and a fresh data dir, and
- * waits for its "listening" line. `extraArgs` go after the standard flags.
+ * waits for its "listening" line. `extraArgs` go after the standard flags; `label` names
+ * it in findings and in its temp dir.
  */
 export async function startLightRun(
   extraArgs: string[] = [],
+  label = 'bench',
   startTimeoutMs = 30_000,
 ): Promise<LightRunProcess> {
   const problem = lightRunBinProblem();
   if (problem) throw new Error(`light-run cannot start: ${problem}`);
   const token = randomBytes(16).toString('hex');
-  const dataDir = benchTempDir('light-run');
+  const dataDir = benchTempDir(`light-run-${label}`);
   ownLightRun(dataDir);
   const args = [LIGHT_RUN_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token];
   const child = spawn(process.execPath, [...args, '--data-dir', dataDir, ...extraArgs], {
@@ -75,7 +109,8 @@ export async function startLightRun(
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      await terminate(child, exited);
+      const killed = await terminate(child, exited);
+      await sweepAfter(lightRunOwner(dataDir), label, killed);
       rmSync(dataDir, { recursive: true, force: true });
     })();
     return stopped;
@@ -127,8 +162,9 @@ function listening(child: ChildProcess, timeoutMs: number, stderr: string[]): Pr
   });
 }
 
-async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** SIGTERM, then SIGKILL after 15 s; resolves true when the SIGKILL was needed. */
+async function terminate(child: ChildProcess, exited: Promise<void>): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return false;
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const late = await Promise.race([
@@ -142,4 +178,5 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
     child.kill('SIGKILL');
     await exited;
   }
+  return late;
 }

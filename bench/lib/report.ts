@@ -68,12 +68,13 @@ export function ratioTable(results: readonly SectionResult[]): string {
       r.name,
       fmt(r.ratio.value),
       `${fmt(r.ratio.p10)}..${fmt(r.ratio.p90)}`,
+      r.ratio.ofMedians === undefined ? '' : fmt(r.ratio.ofMedians),
       String(r.ratio.rounds),
       r.target ? `${r.target.op} ${r.target.value}` : '',
       verdict(r),
     ]),
   );
-  return table(['section', 'ratio', 'value', 'p10..p90', 'n', 'target', 'verdict'], rows);
+  return table(['section', 'ratio', 'value', 'p10..p90', 'of medians', 'n', 'target', 'verdict'], rows);
 }
 
 /** The measurement table of one section. */
@@ -106,5 +107,8 @@ export function markdown(results: readonly SectionResult[], meta: Record<string,
     for (const e of s.errors) out.push(`- error: ${e}`);
     out.push('');
   }
-  return out.join('\n');
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -15,7 +15,7 @@ export interface Stack {
  */
 export async function withStack<T>(
   fn: (stack: Stack) => Promise<T>,
-  options: { lightRunArgs?: string[]; fetch?: FetchLike } = {},
+  options: { lightRunArgs?: string[]; fetch?: FetchLike; label?: string } = {},
 ): Promise<{ value: T } | { missing: string }> {
   const proc = await loadProcess();
   if (typeof proc === 'string') return { missing: proc };
@@ -23,7 +23,7 @@ export async function withStack<T>(
   if (!Client) return { missing: 'light-process does not export LightRunClient yet' };
   let lightRun: LightRunProcess;
   try {
-    lightRun = await startLightRun(options.lightRunArgs);
+    lightRun = await startLightRun(options.lightRunArgs, options.label);
   } catch (err) {
     return { missing: `light-run: ${(err as Error).message.split('\n')[0]}` };
   }

@@ -42,8 +42,10 @@ export function summarize(all: readonly number[]): Summary {
 
 /** A ratio between two variants measured side by side. */
 export interface Ratio {
-  /** median(numerator) / median(denominator). */
+  /** Median of the per-round ratios (each round ran both variants back to back). */
   value: number;
+  /** median(numerator) / median(denominator), for comparison; absent for one-off ratios. */
+  ofMedians?: number;
   /** p10 and p90 of the per-round ratios (each round measured both variants back to back). */
   p10: number;
   p90: number;
@@ -52,8 +54,9 @@ export interface Ratio {
 }
 
 /**
- * Ratio of medians plus the spread of the paired per-round ratios. `num[i]` and `den[i]`
- * must come from the same interleaved round, so the machine's noise hits both alike.
+ * The median and spread of the paired per-round ratios (plus the ratio of the medians).
+ * `num[i]` and `den[i]` must come from the same interleaved round, so the machine's noise
+ * hits both alike and mostly cancels in their ratio.
  */
 export function pairedRatio(num: readonly number[], den: readonly number[]): Ratio {
   const rounds = Math.min(num.length, den.length);
@@ -64,7 +67,13 @@ export function pairedRatio(num: readonly number[], den: readonly number[]): Rat
     if (n !== undefined && d !== undefined && Number.isFinite(n) && Number.isFinite(d) && d > 0)
       per.push(n / d);
   }
-  return { value: median(num) / median(den), p10: quantile(per, 0.1), p90: quantile(per, 0.9), rounds };
+  return {
+    value: median(per),
+    ofMedians: median(num) / median(den),
+    p10: quantile(per, 0.1),
+    p90: quantile(per, 0.9),
+    rounds: per.length,
+  };
 }
 
 /** Milliseconds since an arbitrary origin, sub-millisecond resolution. */

@@ -19,6 +19,7 @@ export {
 export { LABELS, MANAGED_FILTER } from './labels.ts';
 export type { NetworkCleanupOptions, NetworkCreateOptions } from './network/network-manager.ts';
 export { NetworkManager } from './network/network-manager.ts';
+export type { WarmPoolOptions } from './pool/pool-options.ts'; // warm-pool hook
 export { DROPPED_CAPABILITIES } from './run/container-spec.ts';
 export type { RunOptions } from './run/docker-runner.ts';
 export { DockerRunner } from './run/docker-runner.ts';

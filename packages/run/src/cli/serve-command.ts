@@ -52,6 +52,17 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
         'largest single file a run may extract, e.g. 1gb (default 256mb)',
       ).env('LIGHT_RUN_MAX_EXTRACT'),
     )
+    .addOption(
+      new Option(
+        '--warm-pool <images>',
+        'images (comma-separated) to keep containers started ahead for; off by default',
+      ).env('LIGHT_RUN_WARM_POOL'),
+    )
+    .addOption(
+      new Option('--warm-pool-size <n>', 'parked containers per warm-pool image (default 2)').env(
+        'LIGHT_RUN_WARM_POOL_SIZE',
+      ),
+    )
     .addOption(new Option('--memory <size>', 'memory cap per container, e.g. 512m'))
     .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
     .addOption(new Option('--pids <n>', 'process cap per container'))

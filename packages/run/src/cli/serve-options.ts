@@ -29,6 +29,21 @@ const serveFlags = z.object({
   runtime: z.enum(['runc', 'runsc']).optional(),
   ephemeral: z.boolean().optional(),
   maxExtract: size('--max-extract').optional(),
+  warmPool: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^[^\s\0]+$/, '--warm-pool takes image names'))
+        .min(1, '--warm-pool needs an image'),
+    )
+    .optional(),
+  warmPoolSize: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 /** Turns the flags of `light-run serve` into server options; a bad flag is a 400-style error naming it. */
@@ -50,5 +65,10 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(f.runtime !== undefined ? { runtime: f.runtime } : {}),
     ...(f.ephemeral ? { ephemeral: true } : {}),
     ...(f.maxExtract !== undefined ? { maxExtractBytes: f.maxExtract } : {}),
+    ...(f.warmPool !== undefined
+      ? {
+          warmPool: { images: f.warmPool, ...(f.warmPoolSize !== undefined ? { size: f.warmPoolSize } : {}) },
+        }
+      : {}),
   };
 }

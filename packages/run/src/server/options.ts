@@ -34,6 +34,11 @@ export interface LightRunServerOptions {
   /** Docker client (a dockerode instance); the runner makes its own when absent. */
   docker?: object;
   /**
+   * light-runner's warm pool: containers started ahead per image (`size` each, default 2)
+   * and parked, so an eligible run skips the container start. @default off
+   */
+  warmPool?: { images: string[]; size?: number; maxIdleMs?: number };
+  /**
    * Owner label value on every container this light-run starts; orphans are reaped only
    * among containers of the same owner. @default `light-run-<hash of dataDir>`, so two
    * instances over different data dirs never reap each other's runs
@@ -87,6 +92,14 @@ const optionsSchema = z
       .optional(),
     runtime: z.enum(['runc', 'runsc']).optional(),
     gpus: z.union([z.literal('all'), positiveInt]).optional(),
+    warmPool: z
+      .object({
+        images: z.array(z.string().regex(/^[^\s\0]+$/, 'invalid image name')).min(1),
+        size: positiveInt.max(64).optional(),
+        maxIdleMs: positiveInt.optional(),
+      })
+      .strict()
+      .optional(),
     docker: z
       .custom<object>((v) => typeof v === 'object' && v !== null, 'must be a dockerode instance')
       .optional(),

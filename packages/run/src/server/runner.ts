@@ -14,5 +14,6 @@ export function createRunner(options: ResolvedOptions): DockerRunner {
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),
     ...(options.maxExtractBytes !== undefined ? { maxExtractBytes: options.maxExtractBytes } : {}),
+    ...(options.warmPool ? { warmPool: { ...options.warmPool, images: [...options.warmPool.images] } } : {}),
   });
 }

@@ -12,6 +12,9 @@ import {
 } from '../errors.ts';
 import { DefaultNetwork } from '../network/default-network.ts';
 import { NetworkManager } from '../network/network-manager.ts';
+import { resolveWarmPool } from '../pool/pool-options.ts'; // warm-pool hook
+import { launchPooled } from '../pool/pooled-launch.ts'; // warm-pool hook
+import { WarmPool } from '../pool/warm-pool.ts'; // warm-pool hook
 import { isTerminal, type RunRecord } from '../state/run-record.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { LogLine, RunHandle, RunRequest, RunResult } from '../types.ts';
@@ -49,6 +52,8 @@ export class DockerRunner implements AsyncDisposable {
   readonly networks: NetworkManager;
   private readonly ctx: RunContext;
   private readonly live = new Map<string, Execution>();
+  /** warm-pool hook: undefined unless the `warmPool` option is given. */
+  private readonly pool: WarmPool | undefined;
 
   constructor(options: DockerRunnerOptions) {
     const resolved = resolveOptions(options);
@@ -60,6 +65,8 @@ export class DockerRunner implements AsyncDisposable {
       defaultNetwork: new DefaultNetwork(engine, resolved.defaultNetwork, resolved.owner),
     };
     this.networks = new NetworkManager(engine, resolved.owner);
+    // warm-pool hook
+    this.pool = options.warmPool ? new WarmPool(this.ctx, resolveWarmPool(options.warmPool)) : undefined;
   }
 
   /**
@@ -74,6 +81,9 @@ export class DockerRunner implements AsyncDisposable {
       const id = typeof request?.id === 'string' ? request.id : randomUUID();
       return finishedHandle(failedResult(id, err));
     }
+    // warm-pool hook: an eligible request takes a parked container (and its id), never waiting.
+    const pooled = this.pool?.take(valid, request.id !== undefined);
+    if (pooled) valid = { ...valid, id: pooled.id };
     if (this.live.has(valid.id)) {
       return finishedHandle(
         failedResult(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)),
@@ -86,6 +96,7 @@ export class DockerRunner implements AsyncDisposable {
         if (request.id !== undefined && (await this.idTaken(valid.id))) {
           throw new InvalidRequestError('id', `run ${valid.id} already exists`);
         }
+        if (pooled && this.pool) return launchPooled(this.ctx, exec, valid, pooled, this.pool); // warm-pool hook
         return launch(this.ctx, exec, valid);
       }),
     );
@@ -137,7 +148,8 @@ export class DockerRunner implements AsyncDisposable {
 
   /** Removes orphaned containers and unused networks of this owner; see README. */
   async reapOrphans(): Promise<ReapReport> {
-    return reapOrphans(this.ctx, this.networks, (runId) => this.live.has(runId));
+    // warm-pool hook: parked containers are not orphans.
+    return reapOrphans(this.ctx, this.networks, (runId) => this.live.has(runId) || !!this.pool?.owns(runId));
   }
 
   /**
@@ -145,8 +157,14 @@ export class DockerRunner implements AsyncDisposable {
    * alone (cancel them first to stop them).
    */
   async close(): Promise<void> {
+    await this.pool?.close(); // warm-pool hook: parked containers go first
     this.ctx.defaultNetwork.forget();
     await this.networks.removeIfUnused(this.ctx.defaultNetwork.name);
+  }
+
+  /** warm-pool hook: resolves once the warm pool is filled (or a preparation failed); at once without it. */
+  async warmUp(): Promise<void> {
+    await this.pool?.ready();
   }
 
   /** Same as {@link close}. */

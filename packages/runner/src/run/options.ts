@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { PullProgress } from '../engine/pull-image.ts';
 import { InvalidRequestError } from '../errors.ts';
+import type { WarmPoolOptions } from '../pool/pool-options.ts'; // warm-pool hook
 
 /** Options of a {@link DockerRunner}; validated once, then frozen. */
 export interface DockerRunnerOptions {
@@ -24,6 +25,8 @@ export interface DockerRunnerOptions {
   defaultNetwork?: string;
   /** Progress of image pulls. */
   onPullProgress?: (event: PullProgress) => void;
+  /** warm-pool hook: containers started ahead per image and parked; see src/pool. @default undefined (off) */
+  warmPool?: WarmPoolOptions;
 }
 
 /** Options with every default applied. */

@@ -24,10 +24,13 @@ export async function reapOrphans(
   isLive: (runId: string) => boolean,
 ): Promise<ReapReport> {
   const ownerFilter = `${LABELS.owner}=${ctx.options.owner}`;
-  const [containers, records] = await Promise.all([
+  // warm-pool hook: pooled containers (kind `pool`, parked or released) are reaped alike.
+  const [runContainers, poolContainers, records] = await Promise.all([
     ctx.engine.listContainers([MANAGED_FILTER, ownerFilter, `${LABELS.kind}=run`]),
+    ctx.engine.listContainers([MANAGED_FILTER, ownerFilter, `${LABELS.kind}=pool`]),
     ctx.store.list(),
   ]);
+  const containers = [...runContainers, ...poolContainers];
   const activeDetached = new Set(records.filter((r) => r.detached && !isTerminal(r.status)).map((r) => r.id));
   const removed: string[] = [];
   const remaining = new Set<string>();

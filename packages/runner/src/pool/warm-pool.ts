@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { engineStatus } from '../engine/engine.ts';
+import { pullImage } from '../engine/pull-image.ts';
+import { LABELS } from '../labels.ts';
+import { containerSpec } from '../run/container-spec.ts';
+import type { RunContext } from '../run/run-context.ts';
+import type { ValidRequest } from '../run/validate-request.ts';
+import { PARK_COMMAND, POOL_WORKDIR, type PoolEntry } from './pool-entry.ts';
+import type { ResolvedWarmPool } from './pool-options.ts';
+
+/** Value of the kind label of pooled containers (kept after release: labels cannot change). */
+export const POOL_KIND = 'pool';
+
+/**
+ * Whether a request can be served by a parked container: its image is pooled, it names
+ * no networks (the parked container sits on the default network with the id alias), no
+ * caller id or labels (both are fixed at create), the default workdir, and an entrypoint
+ * (the image's own command is replaced by the parking command).
+ */
+export function poolEligible(req: ValidRequest, callerId: boolean, images: readonly string[]): boolean {
+  return (
+    images.includes(req.image) &&
+    !callerId &&
+    req.networks.length === 0 &&
+    req.workdir === POOL_WORKDIR &&
+    req.entrypoint !== undefined &&
+    Object.keys(req.labels).length === 0
+  );
+}
+
+/**
+ * Containers started ahead per image, with the spec of a cold run (every security
+ * default, the runner's limits, the default network), parked on stdin. take() never
+ * waits: an empty pool means the cold path. Refills run in the background, one
+ * preparation per image at a time.
+ */
+export class WarmPool {
+  private readonly parked = new Map<string, PoolEntry[]>();
+  private readonly refilling = new Map<string, Promise<void>>();
+  /** Run ids of containers being prepared or parked: the reaper leaves them alone. */
+  private readonly reserved = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly config: ResolvedWarmPool,
+  ) {
+    for (const image of config.images) {
+      this.parked.set(image, []);
+      this.refill(image);
+    }
+    this.timer = setInterval(() => this.expireIdle(), Math.max(1_000, Math.floor(config.maxIdleMs / 2)));
+    this.timer.unref();
+  }
+
+  /** True for a container this pool is preparing or holds parked. */
+  owns(runId: string): boolean {
+    return this.reserved.has(runId);
+  }
+
+  /** Resolves once every image's refill has settled (full, or a preparation failed). */
+  async ready(): Promise<void> {
+    while (!this.closed) {
+      const pending = [...this.refilling.values()];
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  /** Takes a parked container for an eligible request, or undefined (cold path). Never waits. */
+  take(req: ValidRequest, callerId: boolean): PoolEntry | undefined {
+    if (this.closed || !poolEligible(req, callerId, this.config.images)) return undefined;
+    const list = this.parked.get(req.image) ?? [];
+    let entry = list.shift();
+    while (entry && !entry.alive) {
+      void this.discard(entry);
+      entry = list.shift();
+    }
+    this.refill(req.image);
+    if (!entry) return undefined;
+    this.reserved.delete(entry.id);
+    return entry;
+  }
+
+  /** Removes a container that will not be used (stale image, died while parked). */
+  discard(entry: PoolEntry): Promise<void> {
+    this.reserved.delete(entry.id);
+    (entry.stream as unknown as { destroy?: () => void }).destroy?.();
+    return this.ctx.engine.remove(entry.containerId).catch((err: unknown) => {
+      process.emitWarning(
+        `light-runner: could not remove pooled container ${entry.containerId}: ${String(err)}`,
+      );
+    });
+  }
+
+  /** Stops refilling and removes every parked container. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.refilling.values()]);
+    const all = [...this.parked.values()].flatMap((list) => list.splice(0));
+    await Promise.all(all.map((entry) => this.discard(entry)));
+  }
+
+  /** Starts one background refill loop for the image unless one runs already. */
+  private refill(image: string): void {
+    if (this.closed || this.refilling.has(image)) return;
+    const loop = (async () => {
+      const list = this.parked.get(image) ?? [];
+      while (!this.closed && list.filter((e) => e.alive).length < this.config.size) {
+        let entry: PoolEntry;
+        try {
+          entry = await this.prepare(image);
+        } catch (err) {
+          // Retried on the next take or idle sweep; never on the request path.
+          process.emitWarning(`light-runner: warm pool could not prepare ${image}: ${String(err)}`);
+          return;
+        }
+        if (this.closed) {
+          await this.discard(entry);
+          return;
+        }
+        list.push(entry);
+      }
+    })().finally(() => this.refilling.delete(image));
+    this.refilling.set(image, loop);
+  }
+
+  /** Replaces containers parked longer than maxIdleMs, and ones that died. */
+  private expireIdle(): void {
+    const now = Date.now();
+    for (const [image, list] of this.parked) {
+      const keep = list.filter((e) => e.alive && now - e.parkedAt < this.config.maxIdleMs);
+      for (const e of list) if (!keep.includes(e)) void this.discard(e);
+      list.splice(0, list.length, ...keep);
+      this.refill(image);
+    }
+  }
+
+  /** Create (pulling on a 404), attach, start: the same spec as a cold run, parked on stdin. */
+  private async prepare(image: string): Promise<PoolEntry> {
+    const { ctx } = this;
+    const id = randomUUID();
+    this.reserved.add(id);
+    let containerId: string | undefined;
+    try {
+      await ctx.defaultNetwork.ensure();
+      const imageId = await this.imageId(image);
+      const spec = containerSpec(
+        {
+          id,
+          image,
+          files: {},
+          entrypoint: PARK_COMMAND,
+          setup: [],
+          stdin: Buffer.alloc(0), // opens stdin: AttachStdin, OpenStdin, StdinOnce
+          env: [],
+          workdir: POOL_WORKDIR,
+          networks: [],
+          timeoutMs: 0,
+          extract: [],
+          detached: false,
+          labels: {},
+        },
+        ctx.options,
+        ctx.defaultNetwork.name,
+      );
+      spec.Labels = { ...spec.Labels, [LABELS.kind]: POOL_KIND };
+      containerId = await ctx.engine.createContainer(spec);
+      const stream = await ctx.engine.attach(containerId, true);
+      const entry: PoolEntry = { id, image, imageId, containerId, stream, parkedAt: 0, alive: true };
+      const dead = () => {
+        entry.alive = false;
+      };
+      stream.on('error', dead);
+      stream.on('end', dead);
+      stream.on('close', dead);
+      try {
+        await ctx.engine.start(containerId);
+      } catch (err) {
+        if (engineStatus(err) !== 404) throw err;
+        // The default network was removed behind our back: recreate it once and retry.
+        ctx.defaultNetwork.forget();
+        await ctx.defaultNetwork.ensure();
+        await ctx.engine.start(containerId);
+      }
+      entry.parkedAt = Date.now();
+      return entry;
+    } catch (err) {
+      this.reserved.delete(id);
+      if (containerId) await ctx.engine.remove(containerId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The image's ID, pulling it first when it is not present. */
+  private async imageId(image: string): Promise<string> {
+    const found = await this.inspectImage(image);
+    if (found) return found;
+    await pullImage(this.ctx.engine, image, this.ctx.options.onPullProgress);
+    const pulled = await this.inspectImage(image);
+    if (!pulled) throw new Error(`image ${image} is missing after the pull`);
+    return pulled;
+  }
+
+  /** The image's current ID, or undefined when it is not present. */
+  async inspectImage(image: string): Promise<string | undefined> {
+    const info = await this.ctx.engine.callOrMissing('inspect image', () =>
+      this.ctx.engine.docker.getImage(image).inspect(),
+    );
+    return info?.Id;
+  }
+}
