@@ -25,6 +25,15 @@ function pidsFile(containerId: string, file: 'pids.current' | 'pids.max'): strin
   return readFileSync(`/sys/fs/cgroup/pids/docker/${containerId}/${file}`, 'utf8').trim();
 }
 
+const GIB = 1024 * 1024 * 1024;
+
+/** The bytes a DISK_LIMIT failure reports, checking that it names the 1 GiB limit. */
+function diskBytes(state: { error?: { message: string } }): number {
+  const match = /wrote (\d+) bytes .* over the limit of 1073741824 bytes/.exec(state.error?.message ?? '');
+  assert.ok(match, `the message names what was written and the limit: ${state.error?.message}`);
+  return Number(match[1]);
+}
+
 /** Size of the engine's json log file of a run's container (0 when there is none yet). */
 async function engineLogBytes(runId: string): Promise<number> {
   const [info] = await containersOfRun(runId);
@@ -98,7 +107,8 @@ describe('hostile workloads through light-run (default options)', () => {
       timeout: 60_000,
     });
     assert.equal(state.status, 'failed', `a 3 GiB file in the workdir was allowed: ${JSON.stringify(state)}`);
-    assert.match(state.error?.code ?? '', /DISK_LIMIT/);
+    assert.equal(state.error?.code, 'DISK_LIMIT');
+    assert.ok(diskBytes(state) <= GIB, `one file stops exactly at the bound: ${state.error?.message}`);
     await containersGone(state.id);
   });
 
@@ -110,8 +120,24 @@ describe('hostile workloads through light-run (default options)', () => {
       timeout: 90_000,
     });
     assert.equal(state.status, 'failed', `4000 MiB in /tmp were allowed: ${JSON.stringify(state)}`);
-    assert.match(state.error?.code ?? '', /DISK_LIMIT/);
-    assert.match(state.error?.message ?? '', /bytes/);
+    assert.equal(state.error?.code, 'DISK_LIMIT');
+    // Many files are caught by the watcher (a poll a second): it may overshoot by one second of writes.
+    const written = diskBytes(state);
+    assert.ok(written >= GIB && written < 3 * GIB, `stopped after ${written} bytes: ${state.error?.message}`);
+    await containersGone(state.id);
+  });
+
+  test('light-run --disk sets the bound: 100 MB under --disk 64m fails DISK_LIMIT naming 67108864 bytes', async () => {
+    await using small = await startLightRun({ args: ['--disk', '64m'] });
+    scope.owners.add(small.owner);
+    scope.pids.add(small.pid);
+    const { state } = await runSync(small, {
+      image: 'light/sh',
+      entrypoint: 'dd if=/dev/zero of=/app/fill bs=1M count=100 2>&1; true',
+    });
+    assert.equal(state.status, 'failed');
+    assert.equal(state.error?.code, 'DISK_LIMIT');
+    assert.match(state.error?.message ?? '', /over the limit of 67108864 bytes/);
     await containersGone(state.id);
   });
 

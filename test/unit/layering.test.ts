@@ -55,7 +55,8 @@ for (const [pkg, rules] of Object.entries(forbidden)) {
     for (const file of files) {
       for (const { specifier, typeOnly } of importsOf(file)) {
         for (const rule of rules) {
-          if (rule.module.test(specifier)) violations.push(`${relative(root, file)} imports ${specifier} (${rule.why})`);
+          if (rule.module.test(specifier))
+            violations.push(`${relative(root, file)} imports ${specifier} (${rule.why})`);
         }
         // process may take light-run's wire types, but a value import would load the runner.
         if (pkg === 'process' && specifier === 'light-run' && !typeOnly) {

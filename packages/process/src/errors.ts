@@ -124,7 +124,9 @@ export class WorkflowValidationError extends LightProcessError {
 
   constructor(problems: readonly Problem[], options: { file?: string } = {}) {
     const where = options.file ? ` in ${options.file}` : '';
-    const list = problems.map((p) => `  - ${p.message}`).join('\n');
+    // Each line ends with where to look: the file (when loaded from disk) and the field path.
+    const at = (p: Problem) => [p.file, p.path].filter(Boolean).join(' ');
+    const list = problems.map((p) => `  - ${p.message}${at(p) ? ` (at ${at(p)})` : ''}`).join('\n');
     super('WORKFLOW_INVALID', `workflow has ${problems.length} problem(s)${where}:\n${list}`, {
       ...options,
       details: { problems },

@@ -15,6 +15,8 @@ export type LightRunnerErrorCode =
   | 'NETWORK_IN_USE'
   | 'NETWORK_NOT_FOUND'
   | 'OUT_OF_MEMORY'
+  | 'DISK_LIMIT'
+  | 'KILLED'
   | 'CONTAINER_LOST'
   | 'TIMEOUT'
   | 'STATE_CORRUPT';
@@ -83,13 +85,14 @@ export class ContainerError extends LightRunnerError {
   }
 }
 
-/** One extracted entry is larger than `maxExtractBytes`. */
+/** One extracted entry, or all the entries of one run together, exceed `maxExtractBytes`. */
 export class ExtractTooLargeError extends LightRunnerError {
-  constructor(path: string, limitBytes: number) {
-    super('EXTRACT_TOO_LARGE', `extracted file ${path} exceeds the limit of ${limitBytes} bytes`, {
-      path,
-      limitBytes,
-    });
+  constructor(path: string, limitBytes: number, scope: 'file' | 'run' = 'file') {
+    const message =
+      scope === 'file'
+        ? `extracted file ${path} exceeds the limit of ${limitBytes} bytes`
+        : `extracting ${path} would take the run's extracted files over the limit of ${limitBytes} bytes in total`;
+    super('EXTRACT_TOO_LARGE', message, { path, limitBytes });
   }
 }
 

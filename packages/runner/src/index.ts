@@ -24,7 +24,12 @@ export { DROPPED_CAPABILITIES } from './run/container-spec.ts';
 export type { RunOptions } from './run/docker-runner.ts';
 export { DockerRunner } from './run/docker-runner.ts';
 export type { DockerRunnerOptions } from './run/options.ts';
-export { DEFAULT_MAX_EXTRACT_BYTES, DEFAULT_MEMORY_BYTES, DEFAULT_NETWORK } from './run/options.ts';
+export {
+  DEFAULT_DISK_BYTES,
+  DEFAULT_MAX_EXTRACT_BYTES,
+  DEFAULT_MEMORY_BYTES,
+  DEFAULT_NETWORK,
+} from './run/options.ts';
 export type { ReapReport } from './run/reaper.ts';
 export type { RunRecord } from './state/run-record.ts';
 export type {

@@ -14,7 +14,7 @@ import { waitForHealth } from './wait-for-health.ts';
 export interface LocalLightRunOptions {
   /** Path of the light-run bin script. @default the installed light-run package's bin */
   bin?: string;
-  /** State dir of that light-run; kept on stop. @default a fresh `light-run-*` temp dir, removed on stop */
+  /** State dir of that light-run (it runs `--ephemeral`, so the dir is removed when it exits). @default a fresh `light-run-*` temp dir */
   dataDir?: string;
   /** Receives every line light-run prints on stderr (its operational log). @default dropped */
   onLog?: (line: string) => void;
@@ -77,17 +77,22 @@ export async function startLocalLightRun(options: LocalLightRunOptions = {}): Pr
     child.kill('SIGTERM');
   };
   process.once('exit', onExit);
+  let listening = false;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       process.removeListener('exit', onExit);
       await terminate(child, exited, options.stopTimeoutMs ?? 15_000);
+      // Anything but a clean exit 0 after serving (a crash, a kill) may have left runs that
+      // hold containers and networks.
+      if (listening && child.exitCode !== 0) await sweep(bin, dataDir, options.startTimeoutMs ?? 30_000);
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     })();
     return stopped;
   };
   try {
     const url = await listeningUrl(child, options.startTimeoutMs ?? 30_000, recent);
+    listening = true;
     const client = new LightRunClient({ url, token });
     const health = await waitForHealth(client, options.startTimeoutMs ?? 30_000);
     if (health.status !== 'ok' && !options.allowUnhealthy) {
@@ -126,6 +131,40 @@ function listeningUrl(child: ChildProcess, timeoutMs: number, recent: string[]):
     child.once('error', (error) => fail(error.message));
     child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
   });
+}
+
+/**
+ * Cleans up after a local light-run that died while serving: a fresh ephemeral light-run over
+ * the same data dir re-attaches the runs it left, and closing its stdin at once makes it
+ * cancel them and remove its networks and data dir. Best effort, bounded by `timeoutMs`.
+ */
+async function sweep(bin: string, dataDir: string, timeoutMs: number): Promise<void> {
+  const token = randomBytes(24).toString('hex');
+  const args = [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--data-dir', dataDir];
+  const child = spawn(process.execPath, [...args, '--ephemeral'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stderr?.resume();
+  try {
+    await listeningUrl(child, timeoutMs, []);
+  } catch {
+    // It could not start (e.g. Docker is down): there is nothing more to do from here.
+  }
+  child.stdin?.end();
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {

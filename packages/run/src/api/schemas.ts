@@ -16,15 +16,26 @@ export const relativePath = z
     'path segments must be at most 255 bytes',
   );
 
+const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const noNul = (s: string) => !s.includes('\0');
+
 /** File content: text, or `{content, encoding: 'base64'}` for binary. */
-export const fileContent = z.union([
-  z.string(),
-  z.object({
-    content: z.string(),
-    encoding: z.enum(['utf8', 'base64']).default('utf8'),
-    mode: z.number().int().min(0).max(0o777).optional(),
-  }),
-]);
+export const fileContent = z
+  .union([
+    z.string(),
+    z.object({
+      content: z.string(),
+      encoding: z.enum(['utf8', 'base64']).default('utf8'),
+      mode: z.number().int().min(0).max(0o777).optional(),
+    }),
+  ])
+  .refine(
+    (f) =>
+      typeof f === 'string' ||
+      f.encoding !== 'base64' ||
+      (f.content.length % 4 === 0 && base64.test(f.content)),
+    'is not valid base64',
+  );
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must match [A-Za-z_][A-Za-z0-9_]*');
 const networkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'invalid network name');
@@ -38,10 +49,20 @@ const absolutePath = z
 /** Body of `POST /run`. */
 export const runBody = z
   .object({
-    image: z.string().min(1).max(512),
+    // The same checks the runner makes, so a body it would refuse is a 400 here, not a failed run.
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s\0]+$/, 'must not contain whitespace or NUL'),
     files: z.record(relativePath, fileContent).default({}),
-    entrypoint: z.string().max(65536).optional(),
-    setup: z.union([z.string(), z.array(z.string())]).optional(),
+    entrypoint: z.string().max(65536).refine(noNul, 'must not contain NUL bytes').optional(),
+    setup: z
+      .union([
+        z.string().refine(noNul, 'must not contain NUL bytes'),
+        z.array(z.string().refine(noNul, 'must not contain NUL bytes')),
+      ])
+      .optional(),
     input: z.unknown().optional(),
     /** Milliseconds; 0 = no timeout. */
     timeout: z
@@ -50,9 +71,13 @@ export const runBody = z
       .min(0)
       .max(7 * 24 * 3600 * 1000)
       .optional(),
-    networks: z.array(networkName).max(16).optional(),
+    networks: z
+      .array(networkName)
+      .max(16)
+      .refine((n) => !n.includes('none') || n.length === 1, "'none' cannot be combined with other networks")
+      .optional(),
     workdir: absolutePath.optional(),
-    env: z.record(envName, z.string().max(131072)).optional(),
+    env: z.record(envName, z.string().max(131072).refine(noNul, 'must not contain NUL bytes')).optional(),
     extract: z.array(absolutePath).max(64).optional(),
     detached: z.boolean().optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),

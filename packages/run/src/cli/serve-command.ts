@@ -66,6 +66,7 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
     .addOption(new Option('--memory <size>', 'memory cap per container, e.g. 512m'))
     .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
     .addOption(new Option('--pids <n>', 'process cap per container'))
+    .addOption(new Option('--disk <size>', 'what one container may write to its filesystem, e.g. 1g'))
     .addOption(new Option('--runtime <runtime>', 'OCI runtime of the containers').choices(['runc', 'runsc']))
     .addOption(
       new Option(

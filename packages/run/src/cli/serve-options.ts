@@ -26,6 +26,7 @@ const serveFlags = z.object({
   memory: size('--memory').optional(),
   cpus: z.coerce.number().positive().optional(),
   pids: z.coerce.number().int().positive().optional(),
+  disk: size('--disk').optional(),
   runtime: z.enum(['runc', 'runsc']).optional(),
   ephemeral: z.boolean().optional(),
   maxExtract: size('--max-extract').optional(),
@@ -53,6 +54,7 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(f.memory !== undefined ? { memoryBytes: f.memory } : {}),
     ...(f.cpus !== undefined ? { cpus: f.cpus } : {}),
     ...(f.pids !== undefined ? { pids: f.pids } : {}),
+    ...(f.disk !== undefined ? { diskBytes: f.disk } : {}),
   };
   return {
     dataDir: f.dataDir,

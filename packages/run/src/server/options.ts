@@ -25,8 +25,11 @@ export interface LightRunServerOptions {
   logMaxBytesPerRun?: number;
   /** Longest `?wait=` a client may ask of `GET /runs/:id`. @default 60 000 */
   maxWaitMs?: number;
-  /** Resource caps of every container (the runner's defaults apply to those left out). */
-  limits?: { memoryBytes?: number; cpus?: number; pids?: number };
+  /**
+   * Resource caps of every container (the runner's defaults apply to those left out);
+   * `diskBytes` bounds what one container writes to its filesystem. @default the runner's (disk: 1 GiB)
+   */
+  limits?: { memoryBytes?: number; cpus?: number; pids?: number; diskBytes?: number };
   /** OCI runtime of every container: `runsc` runs them under gVisor. @default the engine's (runc) */
   runtime?: 'runc' | 'runsc';
   /** GPUs given to every container: `'all'` or a count. @default none */
@@ -87,6 +90,7 @@ const optionsSchema = z
         memoryBytes: positiveInt.optional(),
         cpus: z.number().positive().optional(),
         pids: positiveInt.optional(),
+        diskBytes: positiveInt.optional(),
       })
       .strict()
       .optional(),

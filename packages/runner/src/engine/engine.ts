@@ -102,6 +102,22 @@ export class Engine {
     return this.callOrMissing('inspect container', () => this.docker.getContainer(id).inspect());
   }
 
+  /** Bytes in the container's writable layer (what it wrote to its filesystem); undefined when it is gone. */
+  async writableBytes(id: string): Promise<number | undefined> {
+    const info = await this.callOrMissing('inspect container size', () =>
+      // `size` is a query option of the endpoint that the typings do not list.
+      this.docker.getContainer(id).inspect({ size: true } as Dockerode.ContainerInspectOptions),
+    );
+    return info ? Number((info as { SizeRw?: number }).SizeRw ?? 0) : undefined;
+  }
+
+  /** Every network whose name is exactly `name` (the engine's name filter matches substrings). */
+  async networksNamed(name: string): Promise<Dockerode.NetworkInspectInfo[]> {
+    const filters = JSON.stringify({ name: [name] });
+    const found = await this.call('list networks', () => this.docker.listNetworks({ filters }));
+    return found.filter((n) => n.Name === name);
+  }
+
   /** Sends a signal; false when the container is not running (409) or gone (404). */
   async kill(id: string, signal: string): Promise<boolean> {
     try {

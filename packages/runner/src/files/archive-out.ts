@@ -19,6 +19,8 @@ export interface ExtractTarget {
   destDir: string;
   /** Cap per extracted entry, in bytes. */
   maxBytes: number;
+  /** What all the entries of the run may still take, in bytes; shared by every archive of the run. */
+  budget?: { leftBytes: number };
 }
 
 // O_NOFOLLOW: even if something replaced a path with a link, we never write through it.
@@ -55,8 +57,13 @@ export async function extractArchive(source: Readable, target: ExtractTarget): P
           },
         );
       }
-      if ((header.size ?? 0) > target.maxBytes)
-        throw new ExtractTooLargeError(containerFile, target.maxBytes);
+      const size = header.size ?? 0;
+      if (size > target.maxBytes) throw new ExtractTooLargeError(containerFile, target.maxBytes);
+      if (target.budget) {
+        if (size > target.budget.leftBytes)
+          throw new ExtractTooLargeError(containerFile, target.maxBytes, 'run');
+        target.budget.leftBytes -= size;
+      }
       await writeCapped(entry as unknown as Readable, hostPath, containerFile, target.maxBytes);
       artifacts.push({ path, bytes: header.size ?? 0, type: mediaTypeOf(path) });
     }

@@ -1,5 +1,9 @@
-import type { Engine } from '../engine/engine.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Engine, engineStatus } from '../engine/engine.ts';
 import { LABELS } from '../labels.ts';
+
+/** How long a creator keeps removing duplicates of the default network, in milliseconds. */
+const CONVERGE_MS = 5_000;
 
 /**
  * The shared bridge runs join when they name no network: created on first use with
@@ -36,5 +40,31 @@ export class DefaultNetwork {
       Options: { 'com.docker.network.bridge.enable_icc': 'false' },
       Labels: { [LABELS.managed]: 'true', [LABELS.owner]: this.owner, [LABELS.kind]: 'network' },
     });
+    await this.converge();
+  }
+
+  /**
+   * The engine's duplicate-name check is not atomic: creators racing each other (several
+   * runners, or processes, on one engine) can each get a network of this name, and then the
+   * name is ambiguous and every container on it fails to start. Every creator keeps the
+   * oldest one and removes the others, until one is left (bounded).
+   */
+  private async converge(): Promise<void> {
+    const deadline = Date.now() + CONVERGE_MS;
+    for (;;) {
+      const same = await this.engine.networksNamed(this.name);
+      if (same.length <= 1) return;
+      const [, ...extra] = same.sort(
+        (a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id),
+      );
+      for (const network of extra) {
+        await this.engine.removeNetwork(network.Id).catch((err: unknown) => {
+          // 404: another creator removed it first; in use: it is not ours to take away.
+          if (engineStatus(err) === undefined) throw err;
+        });
+      }
+      if (Date.now() > deadline) return;
+      await sleep(50);
+    }
   }
 }

@@ -44,6 +44,11 @@ export function containerSpec(
     MemorySwap: options.memoryBytes,
     NanoCpus: Math.round(options.cpus * 1e9),
     Privileged: false,
+    // No single file may outgrow the disk bound (the writable layer as a whole is watched).
+    Ulimits: [{ Name: 'fsize', Soft: options.diskBytes, Hard: options.diskBytes }],
+    // The engine keeps its own copy of the output on the host's disk: keep it small. The
+    // runner reads output through attach; the log is only for re-attaching (its tail).
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
     // A minimal init as PID 1 forwards stop signals to the command (a bare PID 1 ignores
     // SIGTERM, so every stop would wait out its grace) and reaps zombies.
     Init: true,

@@ -63,6 +63,7 @@ export class DockerRunner implements AsyncDisposable {
       store: new StateStore(resolved.stateDir),
       options: resolved,
       defaultNetwork: new DefaultNetwork(engine, resolved.defaultNetwork, resolved.owner),
+      leftovers: new Set(),
     };
     this.networks = new NetworkManager(engine, resolved.owner);
     // warm-pool hook

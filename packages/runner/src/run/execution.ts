@@ -1,6 +1,6 @@
 import { engineStatus } from '../engine/engine.ts';
 import { RunNotActiveError } from '../errors.ts';
-import type { LogLine, RunHandle, RunResult, RunStatus } from '../types.ts';
+import type { LogLine, RunFailure, RunHandle, RunResult, RunStatus } from '../types.ts';
 import { raceTimeout } from '../util/race-timeout.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -20,6 +20,8 @@ export class Execution {
   status: RunStatus = 'running';
   /** Set by cancel/stop/timeout before the container is signalled. */
   stopReason: StopReason | undefined;
+  /** Set when a limit watcher (disk) killed the container; the run fails with it. */
+  breach: RunFailure | undefined;
   /** Resolves with the container id once created (undefined if creation never happened). */
   readonly containerReady: Promise<string | undefined>;
   /** Resolves when the container has stopped (or will never run). */

@@ -18,6 +18,8 @@ export async function extractArtifacts(
   workdir: string,
 ): Promise<Artifact[]> {
   const destDir = join(ctx.options.artifactsDir, runId);
+  // One budget for every path: many files under the per-file cap must not add up to more.
+  const budget = { leftBytes: ctx.options.maxExtractBytes };
   const settled = await Promise.allSettled(
     paths.map(async (containerPath) => {
       try {
@@ -28,6 +30,7 @@ export async function extractArtifacts(
           workdir,
           destDir,
           maxBytes: ctx.options.maxExtractBytes,
+          budget,
         });
       } catch (err) {
         throw asStepError(err, 'COPY_OUT_FAILED', { runId, path: containerPath });

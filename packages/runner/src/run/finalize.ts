@@ -2,6 +2,7 @@ import { engineStatus } from '../engine/engine.ts';
 import { asRunnerError, ContainerError, type LightRunnerError } from '../errors.ts';
 import { isTerminal, type RunRecord } from '../state/run-record.ts';
 import type { Artifact, RunFailure, RunResult, TerminalStatus } from '../types.ts';
+import { diskLimitFailure } from './disk-watch.ts';
 import type { Execution } from './execution.ts';
 import { extractArtifacts } from './extract-artifacts.ts';
 import type { RunContext } from './run-context.ts';
@@ -18,6 +19,8 @@ export interface Outcome {
 
 /** Exit code of a process killed by SIGKILL, which the OOM killer sends. */
 const SIGKILL_EXIT = 137;
+/** Exit code of a process ended by SIGTERM, which `docker stop` and an engine shutdown send. */
+const SIGTERM_EXIT = 143;
 
 /** The public result shape of a finished record. */
 export function resultOf(record: RunRecord): RunResult {
@@ -79,7 +82,12 @@ async function decide(
   let status: TerminalStatus;
   let error: RunFailure | undefined;
   let artifacts: Artifact[] = [];
-  if (requested) {
+  const overDisk =
+    requested || outcome.failure ? undefined : (exec.breach ?? (await diskFailure(ctx, outcome.containerId)));
+  if (overDisk) {
+    status = 'failed';
+    error = overDisk;
+  } else if (requested) {
     status = requested;
     if (requested === 'timeout') {
       error = {
@@ -94,8 +102,8 @@ async function decide(
     status = 'succeeded';
   } else {
     status = 'failed';
-    if (outcome.exitCode === SIGKILL_EXIT && outcome.containerId)
-      error = await oomFailure(ctx, outcome.containerId);
+    if ((outcome.exitCode === SIGKILL_EXIT || outcome.exitCode === SIGTERM_EXIT) && outcome.containerId)
+      error = await killFailure(ctx, outcome.containerId, outcome.exitCode);
   }
   if (status === 'succeeded' && outcome.containerId && current.extract && current.extract.length > 0) {
     try {
@@ -131,14 +139,54 @@ async function decide(
   return record;
 }
 
-/** Only a 137 exit costs the inspect that tells an OOM kill from any other SIGKILL. */
-async function oomFailure(ctx: RunContext, containerId: string): Promise<RunFailure | undefined> {
+/**
+ * Why a container ended with 137 (SIGKILL) or 143 (SIGTERM) although nobody here asked for
+ * it: the memory limit, a kill or stop from outside (`docker kill`, an engine restart), or its
+ * removal from outside.
+ */
+async function killFailure(ctx: RunContext, containerId: string, exitCode: number): Promise<RunFailure> {
   const info = await ctx.engine.inspect(containerId);
-  if (!info?.State.OOMKilled) return undefined;
+  if (!info) {
+    return {
+      code: 'CONTAINER_LOST',
+      message: 'the container was removed from outside light-runner while the run was in flight',
+    };
+  }
+  if (exitCode === SIGTERM_EXIT) {
+    return {
+      code: 'KILLED',
+      message:
+        'the container was stopped by a SIGTERM (exit 143) that no cancel or timeout sent: `docker stop` from outside, or the Docker engine shutting down or restarting',
+    };
+  }
+  if (info.State.OOMKilled) {
+    return {
+      code: 'OUT_OF_MEMORY',
+      message: `the container was killed for exceeding its memory limit of ${ctx.options.memoryBytes} bytes`,
+    };
+  }
   return {
-    code: 'OUT_OF_MEMORY',
-    message: `the container was killed for exceeding its memory limit of ${ctx.options.memoryBytes} bytes`,
+    code: 'KILLED',
+    message:
+      'the container was killed by SIGKILL (exit 137) without a cancel, timeout or memory limit: e.g. `docker kill` from outside',
   };
+}
+
+/** A run that wrote more than the disk limit fails, even if its command then exited 0. */
+async function diskFailure(
+  ctx: RunContext,
+  containerId: string | undefined,
+): Promise<RunFailure | undefined> {
+  if (!containerId) return undefined;
+  const limit = ctx.options.diskBytes;
+  try {
+    const bytes = await ctx.engine.writableBytes(containerId);
+    return bytes !== undefined && bytes >= limit ? diskLimitFailure(bytes, limit) : undefined;
+  } catch (err) {
+    // The run's own outcome stands; the watcher bounded it while it ran.
+    process.emitWarning(`light-runner: measuring the disk use of ${containerId} failed: ${String(err)}`);
+    return undefined;
+  }
 }
 
 /** Removal attempts; a busy storage driver can refuse a removal for a moment. */
@@ -152,7 +200,8 @@ async function removeContainer(ctx: RunContext, containerId: string): Promise<vo
       return;
     } catch (err) {
       if (attempt >= REMOVE_ATTEMPTS || engineStatus(err) === undefined) {
-        // The run's outcome stands; the labelled container is left for reapOrphans().
+        // The run's outcome stands; the next run (or reapOrphans()) removes the container.
+        ctx.leftovers.add(containerId);
         process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
         return;
       }

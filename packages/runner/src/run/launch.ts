@@ -14,6 +14,7 @@ import type { RunRecord } from '../state/run-record.ts';
 import type { RunResult } from '../types.ts';
 import { raceTimeout } from '../util/race-timeout.ts';
 import { aliasesFor, containerSpec } from './container-spec.ts';
+import { watchDisk } from './disk-watch.ts';
 import type { Execution } from './execution.ts';
 import { finalize, type Outcome } from './finalize.ts';
 import type { RunContext } from './run-context.ts';
@@ -49,6 +50,7 @@ export function initialRecord(ctx: RunContext, req: ValidRequest): RunRecord {
  * Engine round trips: create, put-archive || attach, start, wait, [get-archive...], remove.
  */
 export async function launch(ctx: RunContext, exec: Execution, req: ValidRequest): Promise<RunResult> {
+  await removeLeftovers(ctx);
   const base = initialRecord(ctx, req);
   const writes: Promise<unknown>[] = [ctx.store.write(base)];
   const state: Outcome = { containerId: undefined, exitCode: null, startedAt: null, finishedAt: '' };
@@ -71,6 +73,19 @@ export async function launch(ctx: RunContext, exec: Execution, req: ValidRequest
     throw err;
   }
   return finalize(ctx, exec, base, state);
+}
+
+/** Retries the removal of containers a finished run could not remove (the engine was away then). */
+async function removeLeftovers(ctx: RunContext): Promise<void> {
+  for (const containerId of [...ctx.leftovers]) {
+    try {
+      await ctx.engine.remove(containerId);
+      ctx.leftovers.delete(containerId);
+    } catch (err) {
+      // Still unreachable: this run will report that itself; the removal is retried next time.
+      process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
+    }
+  }
 }
 
 async function drive(
@@ -111,7 +126,8 @@ async function drive(
 
     const logs = pumpLogs(output, (line) => exec.emit(line));
     if (req.stdin !== undefined) stream.end(req.stdin);
-    const exit = await engine.wait(containerId, 'not-running');
+    const unwatch = watchDisk(ctx, exec, containerId);
+    const exit = await engine.wait(containerId, 'not-running').finally(unwatch);
     state.exitCode = exit.exitCode;
     exec.containerExited();
     await drain(logs, output);
@@ -141,9 +157,11 @@ async function startContainer(ctx: RunContext, containerId: string, usesDefault:
   try {
     await ctx.engine.start(containerId);
   } catch (err) {
-    if (!usesDefault || engineStatus(err) !== 404) throw asStepError(err, 'START_FAILED', { runId });
-    // The shared network was removed behind our back (close() of another runner, cleanup):
-    // recreate it once and retry.
+    const status = engineStatus(err);
+    if (!usesDefault || (status !== 404 && status !== 400)) throw asStepError(err, 'START_FAILED', { runId });
+    // 404: the shared network was removed behind our back (close() of another runner,
+    // cleanup); 400: a racing creator's duplicate made its name ambiguous for a moment.
+    // Make sure exactly one exists again, then retry once.
     ctx.defaultNetwork.forget();
     await ctx.defaultNetwork.ensure();
     await ctx.engine.start(containerId).catch((retryErr: unknown) => {

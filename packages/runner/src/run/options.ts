@@ -13,13 +13,17 @@ export interface DockerRunnerOptions {
   artifactsDir: string;
   /** Value of the owner label; reapOrphans() only touches containers with the same owner. @default 'light-runner' */
   owner?: string;
-  /** Per-container caps. @default { memoryBytes: 512 MiB, cpus: 1, pids: 100 } */
-  limits?: { memoryBytes?: number; cpus?: number; pids?: number };
+  /**
+   * Per-container caps. `diskBytes` bounds what a container writes to its filesystem (workdir,
+   * /tmp, anywhere): no single file can grow past it, and a run whose writable layer reaches it
+   * is killed and fails with DISK_LIMIT. @default { memoryBytes: 512 MiB, cpus: 1, pids: 100, diskBytes: 1 GiB }
+   */
+  limits?: { memoryBytes?: number; cpus?: number; pids?: number; diskBytes?: number };
   /** OCI runtime: `runsc` runs containers under gVisor. @default engine default (runc) */
   runtime?: 'runc' | 'runsc';
   /** GPUs handed to every container (`all` or a count); needs the NVIDIA runtime. @default none */
   gpus?: 'all' | number;
-  /** Cap per extracted file, in bytes. @default 268435456 (256 MiB) */
+  /** Cap per extracted file, and for all the extracted files of one run together, in bytes. @default 268435456 (256 MiB) */
   maxExtractBytes?: number;
   /** Network used when a request names none; created on demand with inter-container traffic off. @default 'light-isolated' */
   defaultNetwork?: string;
@@ -37,6 +41,7 @@ export interface ResolvedOptions {
   memoryBytes: number;
   cpus: number;
   pids: number;
+  diskBytes: number;
   runtime: 'runc' | 'runsc' | undefined;
   gpus: 'all' | number | undefined;
   maxExtractBytes: number;
@@ -46,6 +51,8 @@ export interface ResolvedOptions {
 
 /** 512 MiB. */
 export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
+/** 1 GiB. */
+export const DEFAULT_DISK_BYTES = 1024 * 1024 * 1024;
 /** 256 MiB. */
 export const DEFAULT_MAX_EXTRACT_BYTES = 256 * 1024 * 1024;
 /** Name of the shared isolated bridge. */
@@ -71,6 +78,7 @@ export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedO
     memoryBytes: positive('limits.memoryBytes', options.limits?.memoryBytes, DEFAULT_MEMORY_BYTES, true),
     cpus: positive('limits.cpus', options.limits?.cpus, 1, false),
     pids: positive('limits.pids', options.limits?.pids, 100, true),
+    diskBytes: positive('limits.diskBytes', options.limits?.diskBytes, DEFAULT_DISK_BYTES, true),
     runtime: options.runtime,
     gpus: options.gpus,
     maxExtractBytes: positive('maxExtractBytes', options.maxExtractBytes, DEFAULT_MAX_EXTRACT_BYTES, true),

@@ -9,4 +9,6 @@ export interface RunContext {
   store: StateStore;
   options: Readonly<ResolvedOptions>;
   defaultNetwork: DefaultNetwork;
+  /** Containers of finished runs whose removal failed (e.g. the engine was away); retried before the next run. */
+  leftovers: Set<string>;
 }

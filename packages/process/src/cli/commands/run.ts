@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { LightProcessError, UsageError } from '../../errors.ts';
+import { LightProcessError, UsageError, WorkflowValidationError } from '../../errors.ts';
 import { executeWorkflow } from '../../execution/execute.ts';
 import { createProgressPrinter } from '../../execution/progress-printer.ts';
 import type { WorkflowResult } from '../../execution/types.ts';
 import { loadNodeFromFolder } from '../../files/load-node.ts';
-import { loadWorkflow } from '../../files/load-workflow.ts';
+import { loadWorkflowWithSources } from '../../files/load-workflow.ts';
 import { connectRunner, modeFromEnv } from '../../local/connect.ts';
 import type { WorkflowDefinition } from '../../model/definitions.ts';
+import { validateWorkflow } from '../../validation/validate-workflow.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
 import { positiveIntOption } from '../options.ts';
@@ -53,7 +54,11 @@ async function loadTarget(
     const node = await loadNodeFromFolder(nodeDir);
     return { id: node.id, nodes: [node], links: [], networkDefs: [], services: [] };
   }
-  return loadWorkflow(path ?? '.');
+  // Validated here, with the files each problem comes from, before any light-run is started.
+  const loaded = await loadWorkflowWithSources(path ?? '.');
+  const problems = validateWorkflow(loaded.definition, { file: loaded.file, nodeFiles: loaded.nodeFiles });
+  if (problems.length > 0) throw new WorkflowValidationError(problems, { file: loaded.file });
+  return loaded.definition;
 }
 
 async function parseInput(text: string): Promise<unknown> {
