@@ -112,10 +112,9 @@ import_image() {
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 build_images() {
-  local work
+  # Global, and removed on EXIT too: `set -e` can leave early, and rootfs copies are large.
   work=$(mktemp -d /tmp/light-images.XXXXXX)
-  # EXIT too: `set -e` can leave the function early, and the rootfs copies are large.
-  trap 'rm -rf "$work"' RETURN EXIT
+  trap 'rm -rf "${work:-}"' EXIT
 
   if ! have_image light/sh:latest; then
     ensure_busybox
