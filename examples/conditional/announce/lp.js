@@ -41,7 +41,7 @@ function readInput() {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error('lp.js: the input on stdin is not valid JSON: ' + error.message);
+    throw new Error(`lp.js: the input on stdin is not valid JSON: ${error.message}`);
   }
 }
 
