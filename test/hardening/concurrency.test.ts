@@ -7,7 +7,7 @@ import { DockerRunner } from '../../packages/runner/src/index.ts';
 import { FORK_BOMB } from '../support/hostile.ts';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
 import { containersGone, type RunStateBody, startDetached, waitEnd } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 import { tempDir } from '../support/temp.ts';
 
 const scope = leakScope();
@@ -56,9 +56,7 @@ function normal(i: number): Record<string, unknown> {
 describe('many concurrent runs', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
   });
   after(async () => {
     await lr?.[Symbol.asyncDispose]();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
 import { logText, runSync } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 
 const scope = leakScope();
 let lr: LightRunProc;
@@ -24,9 +24,7 @@ async function inside(entrypoint: string): Promise<string> {
 describe('privilege escalation from inside a run', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
   });
   after(async () => {
     await lr?.[Symbol.asyncDispose]();

@@ -10,7 +10,7 @@ import {
 } from '../../packages/process/src/index.ts';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
 import { runSync } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 
 const scope = leakScope();
 let lr: LightRunProc;
@@ -32,9 +32,7 @@ function oneNode(entrypoint: string): WorkflowDefinition {
 describe('extracting files out of a run', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
   });
   after(async () => {
     await lr?.[Symbol.asyncDispose]();

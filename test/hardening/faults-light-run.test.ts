@@ -13,7 +13,7 @@ import {
   waitEnd,
   waitForLog,
 } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 import { tempDir } from '../support/temp.ts';
 
 const scope = leakScope();
@@ -24,9 +24,7 @@ const procs: LightRunProc[] = [];
 async function serve(dataDir?: string): Promise<LightRunProc> {
   const lr = await startLightRun(dataDir === undefined ? {} : { dataDir });
   procs.push(lr);
-  scope.owners.add(lr.owner);
-  scope.tempPaths.add(lr.dataDir);
-  scope.pids.add(lr.pid);
+  track(scope, lr);
   return lr;
 }
 

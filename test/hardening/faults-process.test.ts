@@ -16,7 +16,7 @@ import {
 } from '../../packages/process/src/index.ts';
 import { type LightRunProc, ownerOf, startLightRun } from '../support/light-run-proc.ts';
 import { containersGone, containersOfRun } from '../support/run-api.ts';
-import { assertNoLeaksOf, type LeakScope, leakScope, reapScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, type LeakScope, leakScope, reapScope, track } from '../support/scoped-leaks.ts';
 import { tempDir } from '../support/temp.ts';
 
 const LIGHT = fileURLToPath(new URL('../../packages/process/bin/light.js', import.meta.url));
@@ -107,7 +107,7 @@ function workflowFolder(entrypoint: string): string {
 }
 
 /** Puts an all-in-one light-run child (and everything it owns) into a leak scope, and into the file's. */
-function track(into: LeakScope, child: { pid: number; dataDir: string }): void {
+function trackChild(into: LeakScope, child: { pid: number; dataDir: string }): void {
   for (const s of [into, scope]) {
     s.pids.add(child.pid);
     s.tempPaths.add(child.dataDir);
@@ -153,9 +153,7 @@ async function until(what: string, check: () => boolean, withinMs = 30_000): Pro
 describe('faults between light-process and light-run', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
   });
   after(async () => {
     await lr?.[Symbol.asyncDispose]();
@@ -294,7 +292,7 @@ describe('faults between light-process and light-run', () => {
     await until('the node prints up', () => /\bup\b/.test(cli.stderr()));
     const child = childLightRun(cli.child.pid as number);
     assert.ok(child, 'a light-run child is running');
-    track(mine, child);
+    trackChild(mine, child);
     process.kill(child.pid, 'SIGKILL');
     const started = Date.now();
     const code = await cli.exit;
@@ -314,7 +312,7 @@ describe('faults between light-process and light-run', () => {
     await until('the node prints up', () => /\bup\b/.test(cli.stderr()));
     const child = childLightRun(cli.child.pid as number);
     assert.ok(child, 'a light-run child is running');
-    track(mine, child);
+    trackChild(mine, child);
     cli.child.kill('SIGKILL');
     await cli.exit;
     // Nothing to restart by hand: the next `light` start (or light-run itself) must clean up.

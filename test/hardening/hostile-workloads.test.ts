@@ -13,7 +13,7 @@ import {
   waitEnd,
   waitForLog,
 } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 
 // Hostile code through a light-run bin with its default options (512 MiB, 1 CPU, 100 pids).
 const scope = leakScope();
@@ -52,9 +52,7 @@ async function engineLogBytes(runId: string): Promise<number> {
 describe('hostile workloads through light-run (default options)', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
   });
   after(async () => {
     await lr?.[Symbol.asyncDispose]();

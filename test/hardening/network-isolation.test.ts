@@ -14,7 +14,7 @@ import {
   startDetached,
   waitForLog,
 } from '../support/run-api.ts';
-import { assertNoLeaksOf, leakScope } from '../support/scoped-leaks.ts';
+import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
 
 const scope = leakScope();
 const docker = new Dockerode();
@@ -63,9 +63,7 @@ const server = `mkdir -p www && echo host-secret > www/index.html && echo servin
 describe('network isolation of runs', () => {
   before(async () => {
     lr = await startLightRun();
-    scope.owners.add(lr.owner);
-    scope.tempPaths.add(lr.dataDir);
-    scope.pids.add(lr.pid);
+    track(scope, lr);
     host = createServer((_req, res) => res.end('host-secret\n'));
     await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
     hostPort = (host.address() as AddressInfo).port;

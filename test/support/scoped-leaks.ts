@@ -18,6 +18,14 @@ export function leakScope(): LeakScope {
   return { owners: new Set(), networkPrefixes: new Set(), tempPaths: new Set(), pids: new Set() };
 }
 
+/** Adds a started light-run (its owner label, data dir and pid) to `scope`; returns it. */
+export function track<T extends { owner: string; dataDir: string; pid: number }>(scope: LeakScope, lr: T): T {
+  scope.owners.add(lr.owner);
+  scope.tempPaths.add(lr.dataDir);
+  scope.pids.add(lr.pid);
+  return lr;
+}
+
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
