@@ -1,7 +1,4 @@
-import { posix } from 'node:path';
-import tar from 'tar-stream';
-import { DEFAULT_FILE_MODE, fileBytes } from '../files/archive-in.ts';
-import { normalizeRelative } from '../files/paths.ts';
+import { packFiles } from '../files/archive-in.ts';
 import { commandOf } from '../run/container-spec.ts';
 import type { ValidRequest } from '../run/validate-request.ts';
 
@@ -61,39 +58,12 @@ export function entryScript(req: Pick<ValidRequest, 'env' | 'setup' | 'entrypoin
  * for their sub-directories, never for the workdir itself, so its owner and mode stay as
  * the image made them, as on the cold path) and the entry script.
  */
-export async function packPooled(
+export function packPooled(
   req: Pick<ValidRequest, 'files' | 'env' | 'setup' | 'entrypoint' | 'workdir'>,
 ): Promise<Buffer> {
   const root = req.workdir.replace(/^\/+/, '').replace(/\/+$/, '');
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (chunk) => chunks.push(chunk as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('end', resolve);
-    pack.on('error', reject);
+  return packFiles(req.files, {
+    root,
+    extra: { [ENTRY_SCRIPT.slice(1)]: Buffer.from(entryScript(req), 'utf8') },
   });
-  const mtime = new Date();
-  const dirs = new Set<string>();
-  for (const raw of Object.keys(req.files)) {
-    for (let dir = posix.dirname(normalizeRelative(raw)); dir !== '.'; dir = posix.dirname(dir))
-      dirs.add(dir);
-  }
-  for (const dir of [...dirs].sort()) {
-    pack.entry({ name: `${root}/${dir}/`, type: 'directory', mode: 0o755, mtime, uid: 0, gid: 0 });
-  }
-  for (const [raw, content] of Object.entries(req.files)) {
-    const mode = typeof content === 'object' && content.mode !== undefined ? content.mode : DEFAULT_FILE_MODE;
-    const body = fileBytes(content);
-    const name = `${root}/${normalizeRelative(raw)}`;
-    pack.entry({ name, type: 'file', mode, size: body.length, mtime, uid: 0, gid: 0 }, body);
-  }
-  pack.entry({ name: `${ENTRY_DIR}/`, type: 'directory', mode: 0o755, mtime, uid: 0, gid: 0 });
-  const script = Buffer.from(entryScript(req), 'utf8');
-  pack.entry(
-    { name: ENTRY_SCRIPT.slice(1), type: 'file', mode: 0o644, size: script.length, mtime, uid: 0, gid: 0 },
-    script,
-  );
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
