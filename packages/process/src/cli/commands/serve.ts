@@ -103,7 +103,8 @@ export function registerServe(program: Command): void {
       if (!local) await (runner as LightRunClient).health();
       const apiKey = process.env.LP_API_KEY || undefined;
       // Loaded on demand: the server brings fastify and SQLite, which no other command needs.
-      const { createLightServer } = await import('../../server/app.ts');
+      // `.js`: tsc rewrites the extensions of static imports only, never of dynamic ones.
+      const { createLightServer } = await import('../../server/app.js');
       await using server = await createLightServer({
         dir,
         runner,
