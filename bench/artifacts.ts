@@ -27,7 +27,7 @@ async function download(ep: Endpoint, id: string, path: string): Promise<number>
 async function bigRun(lr: LightRunProcess, mib: number) {
   const t0 = nowMs();
   const state = await callJson<RunState>(lr, 'POST', '/run', {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: `head -c ${mib * MiB} /dev/zero > big.bin`,
     extract: ['/app/big.bin'],
     timeout: 600_000,

@@ -23,7 +23,10 @@ interface Batch {
 async function quickRun(ep: Endpoint): Promise<{ ms: number; id?: string; error?: string }> {
   const t0 = nowMs();
   try {
-    const state = await callJson<RunState>(ep, 'POST', '/run', { image: 'light/sh', entrypoint: 'echo ok' });
+    const state = await callJson<RunState>(ep, 'POST', '/run', {
+      image: 'localhost/light-sh',
+      entrypoint: 'echo ok',
+    });
     const ms = nowMs() - t0;
     if (state.status !== 'succeeded')
       return { ms, id: state.id, error: `${state.status}: ${state.error?.message}` };

@@ -22,7 +22,7 @@ function prng(seed: number): () => number {
 /** A DAG of `n` nodes that never run a container (the runner answers at once). */
 export function shapedDag(shape: Shape, n: number): WorkflowDefinition {
   const ids = Array.from({ length: n }, (_, i) => `n${i}`);
-  const nodes = ids.map((id) => ({ id, image: 'light/sh', entrypoint: 'true' }));
+  const nodes = ids.map((id) => ({ id, image: 'localhost/light-sh', entrypoint: 'true' }));
   const links: [string, string][] = [];
   if (shape === 'chain') for (let i = 1; i < n; i++) links.push([`n${i - 1}`, `n${i}`]);
   if (shape === 'fan') {

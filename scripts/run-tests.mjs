@@ -12,7 +12,9 @@ const mode = process.argv.includes('--unit')
   ? 'unit'
   : process.argv.includes('--hardening')
     ? 'hardening'
-    : 'all';
+    : process.argv.includes('--packaging')
+      ? 'packaging'
+      : 'all';
 
 function find(dir) {
   let out = [];
@@ -34,6 +36,8 @@ const packages = ['runner', 'run', 'process'].map((p) => join(root, 'packages', 
 const unit = [...find(join(root, 'test', 'unit')), ...packages.flatMap((d) => find(join(d, 'unit')))];
 const e2e = packages.flatMap((d) => find(d).filter((f) => !f.includes('/unit/')));
 const hardening = find(join(root, 'test', 'hardening'));
+// The installed tarballs, used the way a user does (npm pack, npm ci, npx): needs `npm run build`.
+const packaging = find(join(root, 'test', 'packaging'));
 const leakCheck = join(root, 'test', 'leak-check.test.ts');
 
 const files =
@@ -41,7 +45,9 @@ const files =
     ? unit
     : mode === 'hardening'
       ? [...hardening, leakCheck]
-      : [...unit, ...e2e, ...hardening, leakCheck];
+      : mode === 'packaging'
+        ? [...packaging, leakCheck]
+        : [...unit, ...e2e, ...hardening, ...packaging, leakCheck];
 
 console.log(`running ${files.length} test files (${mode})`);
 for (const f of files) console.log(`  ${relative(root, f)}`);

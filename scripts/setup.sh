@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for light-process, idempotently:
-#   1. a Docker engine (Debian's docker.io) installed and answering,
+#   1. a Docker engine (Debian's docker.io) installed and answering; one this script starts
+#      keeps its data on a loop-mounted filesystem with per-container quotas
+#      (scripts/start-dockerd.sh), and Debian's docker-registry for the pull-path tests,
 #   2. Debian's chromium, which the web UI tests drive (never a downloaded browser),
 #   3. npm dependencies installed and the packages built (the web UI bundle too),
-#   4. the local images the tests and examples use (light/sh, light/node, light/python),
-#      built offline from the host's own binaries because no registry can be reached.
+#   4. the local images the tests and examples use (localhost/light-sh, localhost/light-node,
+#      localhost/light-python), built offline from the host's own binaries because no
+#      registry can be reached. The `localhost/` registry host means a machine where this
+#      script never ran pulls from itself (and fails), never from someone's Docker Hub repo.
 # Every step is skipped when its result already exists.
 set -euo pipefail
 
@@ -35,10 +39,11 @@ ensure_docker() {
   fi
   if ! engine_answers; then
     [ "$(id -u)" = 0 ] || die "no Docker engine answers and starting dockerd needs root"
-    log "starting dockerd (log: /var/log/light-dockerd.log)"
-    # Fully detached: its own session, no inherited stdio, so it outlives this shell
-    # and never holds a CI pipe open.
-    setsid dockerd >/var/log/light-dockerd.log 2>&1 </dev/null &
+    # The data root goes on a loop-mounted xfs (project quotas) or btrfs (quota groups), so
+    # light-runner's disk cap is a kernel quota per container; see scripts/start-dockerd.sh.
+    command -v mkfs.xfs >/dev/null 2>&1 || apt_install xfsprogs
+    command -v mkfs.btrfs >/dev/null 2>&1 || apt_install btrfs-progs
+    bash "$here/scripts/start-dockerd.sh"
     for _ in $(seq 1 60); do
       engine_answers && break
       sleep 1
@@ -66,6 +71,13 @@ ensure_node_modules() {
   fi
   log "building packages"
   npm run build --silent
+}
+
+# Debian's registry (distribution) binary: the pull-path tests start one on 127.0.0.1 with a
+# temp storage dir (test/support/registry.ts), never as a system service.
+ensure_registry() {
+  command -v docker-registry >/dev/null 2>&1 && return
+  apt_install docker-registry
 }
 
 ensure_busybox() {
@@ -116,21 +128,21 @@ build_images() {
   work=$(mktemp -d /tmp/light-images.XXXXXX)
   trap 'rm -rf "${work:-}"' EXIT
 
-  if ! have_image light/sh:latest; then
+  if ! have_image localhost/light-sh:latest; then
     ensure_busybox
     base_root "$work/sh"
-    import_image light/sh:latest "$work/sh"
+    import_image localhost/light-sh:latest "$work/sh"
   fi
 
-  if ! have_image light/node:latest; then
+  if ! have_image localhost/light-node:latest; then
     ensure_busybox
     base_root "$work/node"
     copy_with_libs "$work/node" "$(readlink -f "$(command -v node)")"
     [ -e "$work/node/usr/bin/node" ] || ln -s "$(readlink -f "$(command -v node)")" "$work/node/usr/bin/node"
-    import_image light/node:latest "$work/node"
+    import_image localhost/light-node:latest "$work/node"
   fi
 
-  if ! have_image light/python:latest; then
+  if ! have_image localhost/light-python:latest; then
     ensure_busybox
     [ -x /usr/bin/python3.11 ] || apt_install python3-minimal libpython3.11-stdlib
     base_root "$work/python"
@@ -143,11 +155,12 @@ build_images() {
     find "$work/python/usr/lib/python3.11" -name '__pycache__' -prune -exec rm -rf {} +
     local so
     for so in /usr/lib/python3.11/lib-dynload/*.so; do copy_with_libs "$work/python" "$so"; done
-    import_image light/python:latest "$work/python"
+    import_image localhost/light-python:latest "$work/python"
   fi
 }
 
 ensure_docker
+ensure_registry
 ensure_chromium
 ensure_node_modules
 build_images

@@ -2,7 +2,7 @@
 // written from it, that JSON read back.
 
 /** Image with a shell, present locally (no registry here). */
-export const STEP_IMAGE = 'light/sh';
+export const STEP_IMAGE = 'localhost/light-sh';
 
 /** Working directory in the container. */
 export const STEP_WORKDIR = '/app';

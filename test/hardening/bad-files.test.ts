@@ -36,7 +36,7 @@ function folder(workflow: unknown, nodes: Record<string, unknown> = {}): string 
 
 const node = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
-  image: 'light/sh',
+  image: 'localhost/light-sh',
   entrypoint: 'sh run.sh',
   ...extra,
 });

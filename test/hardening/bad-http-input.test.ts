@@ -22,7 +22,7 @@ async function rejected(body: unknown, field: string, message?: RegExp): Promise
   return answer;
 }
 
-const sh = { image: 'light/sh', entrypoint: 'true' };
+const sh = { image: 'localhost/light-sh', entrypoint: 'true' };
 
 describe('bad HTTP input to light-run', () => {
   before(async () => {
@@ -58,7 +58,7 @@ describe('bad HTTP input to light-run', () => {
     await rejected({ ...sh, env: { '': 'x' } }, 'env.');
     const nasty = '$(id) `uname` ; echo pwned && rm -rf /app || true | cat > /tmp/x \'"\\ $HOME\n*';
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       env: { NASTY: nasty },
       entrypoint: 'printf "%s|END" "$NASTY"; test ! -e /tmp/x',
     });
@@ -82,7 +82,7 @@ describe('bad HTTP input to light-run', () => {
     await rejected({ ...sh, extract: ['/app/../etc/passwd'] }, 'extract.0');
     await rejected({ ...sh, callbackUrl: 'file:///etc/passwd' }, 'callbackUrl');
     await rejected({ ...sh, surprise: true }, 'surprise', /unknown field/);
-    for (const body of [[sh], 'light/sh', 42, null]) {
+    for (const body of [[sh], 'localhost/light-sh', 42, null]) {
       const res = await lr.post('/run', body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(((await res.json()) as ErrorBodyJson).error.code, 'INVALID_REQUEST');
@@ -90,7 +90,7 @@ describe('bad HTTP input to light-run', () => {
   });
 
   test('values the runner would refuse are refused at the edge with 400, before any run exists', async () => {
-    await rejected({ ...sh, image: 'light/sh --privileged' }, 'image');
+    await rejected({ ...sh, image: 'localhost/light-sh --privileged' }, 'image');
     await rejected({ ...sh, networks: ['none', 'bridge'] }, 'networks');
     await rejected(
       { ...sh, files: { 'a.bin': { content: 'not base64!', encoding: 'base64' } } },
@@ -108,7 +108,7 @@ describe('bad HTTP input to light-run', () => {
       method: 'POST',
       path: '/run',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: '{"image": "light/sh",',
+      body: '{"image": "localhost/light-sh",',
     });
     assert.equal(bad.status, 400);
     assert.equal((JSON.parse(bad.body) as ErrorBodyJson).error.code, 'INVALID_JSON');
@@ -124,7 +124,7 @@ describe('bad HTTP input to light-run', () => {
       method: 'POST',
       path: '/run',
       headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'image=light/sh',
+      body: 'image=localhost/light-sh',
     });
     assert.equal(form.status, 415);
     // light-run answers 413 on the declared length, before reading any of the body.
@@ -142,7 +142,9 @@ describe('bad HTTP input to light-run', () => {
       body: new ReadableStream({
         start(controller) {
           controller.enqueue(
-            new TextEncoder().encode(`{"image":"light/sh","entrypoint":"${'x'.repeat(11 * 1024 * 1024)}"}`),
+            new TextEncoder().encode(
+              `{"image":"localhost/light-sh","entrypoint":"${'x'.repeat(11 * 1024 * 1024)}"}`,
+            ),
           );
           controller.close();
         },
@@ -185,7 +187,7 @@ describe('bad HTTP input to light-run', () => {
 
   test('artifact paths with encoded traversal never leave the run: 400 for .., 404 otherwise', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo hi > out.txt',
       extract: ['/app/out.txt'],
     });

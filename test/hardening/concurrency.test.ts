@@ -18,19 +18,19 @@ let lr: LightRunProc;
 const HOSTILE: Record<string, Record<string, unknown>> = {
   forkbomb: { ...FORK_BOMB, timeout: 6_000 },
   memhog: {
-    image: 'light/python',
+    image: 'localhost/light-python',
     entrypoint: 'python3 -c "a=[]\nwhile True: a.append(bytearray(16*1024*1024))"',
     timeout: 60_000,
   },
-  spin: { image: 'light/sh', entrypoint: 'while :; do :; done', timeout: 4_000 },
+  spin: { image: 'localhost/light-sh', entrypoint: 'while :; do :; done', timeout: 4_000 },
   flood: {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'yes "$(head -c 200 /dev/zero | tr "\\0" f)" | head -c 30000000',
     timeout: 60_000,
   },
-  killall: { image: 'light/sh', entrypoint: 'kill -9 -1; sleep 30', timeout: 4_000 },
+  killall: { image: 'localhost/light-sh', entrypoint: 'kill -9 -1; sleep 30', timeout: 4_000 },
   stdinhog: {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'cat > /dev/null; sleep 30',
     input: { big: 'x'.repeat(1_000_000) },
     timeout: 4_000,
@@ -40,7 +40,7 @@ const HOSTILE: Record<string, Record<string, unknown>> = {
 /** A normal run whose output proves files, stdin, env and extract all worked. */
 function normal(i: number): Record<string, unknown> {
   return {
-    image: i % 3 === 0 ? 'light/node' : 'light/sh',
+    image: i % 3 === 0 ? 'localhost/light-node' : 'localhost/light-sh',
     files: { 'in.txt': `payload-${i}` },
     env: { N: String(i) },
     input: { i },
@@ -141,7 +141,7 @@ describe('concurrent creators of the default network', () => {
     );
     try {
       const results = await Promise.all(
-        runners.map((r) => r.run({ image: 'light/sh', entrypoint: 'true' }).result),
+        runners.map((r) => r.run({ image: 'localhost/light-sh', entrypoint: 'true' }).result),
       );
       assert.deepEqual(
         results.map((r) => [r.status, r.error?.message]),

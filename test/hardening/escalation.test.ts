@@ -14,9 +14,9 @@ let lr: LightRunProc;
  */
 const EXPECTED_CAPS = [0, 1, 3, 4, 5, 6, 7, 10].reduce((mask, bit) => mask | (1n << BigInt(bit)), 0n);
 
-/** Runs a shell line in light/sh and returns its log; the run itself must succeed. */
+/** Runs a shell line in localhost/light-sh and returns its log; the run itself must succeed. */
 async function inside(entrypoint: string): Promise<string> {
-  const { state } = await runSync(lr, { image: 'light/sh', entrypoint });
+  const { state } = await runSync(lr, { image: 'localhost/light-sh', entrypoint });
   assert.equal(state.status, 'succeeded', JSON.stringify(state));
   return logText(lr, state.id);
 }
@@ -80,7 +80,7 @@ describe('privilege escalation from inside a run', () => {
   test('a setuid-root binary gives an unprivileged user no root (euid stays 65534)', async () => {
     // Without no_new_privs this very line prints euid=0 (checked by hand with plain `docker run`).
     const { state } = await runSync(lr, {
-      image: 'light/python',
+      image: 'localhost/light-python',
       entrypoint:
         'cp /usr/bin/python3.11 /tmp/spy && chmod 4755 /tmp/spy && ' +
         `su -s /bin/sh nobody -c "/tmp/spy -c 'import os; print(\\"euid=%d\\" % os.geteuid())'"`,

@@ -24,9 +24,12 @@ function storedFiles(runId: string): string[] {
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
-/** A one-node workflow whose node runs `entrypoint` in light/sh. */
+/** A one-node workflow whose node runs `entrypoint` in localhost/light-sh. */
 function oneNode(entrypoint: string): WorkflowDefinition {
-  return workflowDefinition.parse({ id: 'extract', nodes: [{ id: 'n', image: 'light/sh', entrypoint }] });
+  return workflowDefinition.parse({
+    id: 'extract',
+    nodes: [{ id: 'n', image: 'localhost/light-sh', entrypoint }],
+  });
 }
 
 describe('extracting files out of a run', () => {
@@ -41,7 +44,7 @@ describe('extracting files out of a run', () => {
 
   test('a .lp-output.json symlink to /etc/passwd is not followed: no artifact, nothing of passwd on the host', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'ln -s /etc/passwd .lp-output.json && ln -s /etc out',
       extract: ['/app/.lp-output.json', '/app/out'],
     });
@@ -62,7 +65,7 @@ describe('extracting files out of a run', () => {
 
   test('an output over the 256 MiB cap is refused with EXTRACT_TOO_LARGE naming the file and the cap', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'head -c 300000000 /dev/zero > big.bin',
       extract: ['/app/big.bin'],
       timeout: 120_000,
@@ -77,7 +80,7 @@ describe('extracting files out of a run', () => {
 
   test('many files each under the cap but over it in total are refused too (host disk stays bounded)', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'mkdir out && for i in 1 2 3; do head -c 100000000 /dev/zero > out/f$i; done',
       extract: ['/app/out'],
       timeout: 120_000,
@@ -90,7 +93,7 @@ describe('extracting files out of a run', () => {
 
   test('a directory where the output file is expected: light-run lists what is inside, the file path answers 404', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'mkdir .lp-output.json && echo "{\\"a\\":1}" > .lp-output.json/inner',
       extract: ['/app/.lp-output.json'],
     });
@@ -115,7 +118,7 @@ describe('extracting files out of a run', () => {
 
   test('a FIFO named like the output is skipped unread (no hang)', async () => {
     const { state } = await runSync(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'mkfifo .lp-output.json',
       extract: ['/app/.lp-output.json'],
       timeout: 30_000,

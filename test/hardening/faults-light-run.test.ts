@@ -55,14 +55,16 @@ describe('faults around light-run', () => {
     scope.tempPaths.add(dir.path);
     const first = await serve(dir.path);
     const detached = await startDetached(first, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo up; sleep 6; echo finished',
       timeout: 60_000,
     });
-    const syncCall = first.post('/run', { image: 'light/sh', entrypoint: 'echo sync-up; sleep 300' }).then(
-      (res) => `answered ${res.status}`,
-      (err: unknown) => `failed: ${(err as Error).cause ?? err}`,
-    );
+    const syncCall = first
+      .post('/run', { image: 'localhost/light-sh', entrypoint: 'echo sync-up; sleep 300' })
+      .then(
+        (res) => `answered ${res.status}`,
+        (err: unknown) => `failed: ${(err as Error).cause ?? err}`,
+      );
     await waitForLog(first, detached.id, 'up');
     const { runs } = (await (await first.api('/runs')).json()) as { runs: RunStateBody[] };
     const sync = runs.find((r) => r.id !== detached.id);
@@ -90,7 +92,7 @@ describe('faults around light-run', () => {
   test('a container killed from outside (docker kill) is reported failed with its exit code at once, not hung', async () => {
     const lr = await serve();
     const run = await startDetached(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo up; sleep 120',
       timeout: 180_000,
     });
@@ -111,7 +113,7 @@ describe('faults around light-run', () => {
   test('a container removed from outside (docker rm -f) is reported failed with a clear reason, not hung', async () => {
     const lr = await serve();
     const run = await startDetached(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo up; sleep 120',
       timeout: 180_000,
     });
@@ -135,7 +137,7 @@ describe('faults around light-run', () => {
     }
     const lr = await serve();
     const run = await startDetached(lr, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo up; sleep 120',
       timeout: 180_000,
     });
@@ -161,7 +163,7 @@ describe('faults around light-run', () => {
       assert.ok(Date.now() < healthDeadline, 'health is 200 again');
       await sleep(250);
     }
-    const after = await runSync(lr, { image: 'light/sh', entrypoint: 'echo back' });
+    const after = await runSync(lr, { image: 'localhost/light-sh', entrypoint: 'echo back' });
     assert.equal(after.state.status, 'succeeded', JSON.stringify(after.state));
     await containersGone(run.id, 10_000);
   });

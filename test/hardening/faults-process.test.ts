@@ -30,8 +30,10 @@ function sleeper(extra: Record<string, unknown> = {}): WorkflowDefinition {
   return workflowDefinition.parse({
     id: 'sleeper',
     networkDefs: [{ alias: 'net' }],
-    services: [{ id: 'svc', image: 'light/sh', networks: ['net'], entrypoint: 'sleep 300' }],
-    nodes: [{ id: 'n', image: 'light/sh', networks: ['net'], entrypoint: 'echo up; sleep 300', ...extra }],
+    services: [{ id: 'svc', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'sleep 300' }],
+    nodes: [
+      { id: 'n', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'echo up; sleep 300', ...extra },
+    ],
   });
 }
 
@@ -89,19 +91,27 @@ function light(
   return { child, stderr: () => err, exit };
 }
 
-/** A workflow folder with one node running `entrypoint`. */
-function workflowFolder(entrypoint: string): string {
+/** A workflow folder with one node running `entrypoint`; `around` adds networkDefs and services (the node joins `net`). */
+function workflowFolder(
+  entrypoint: string,
+  around: { networkDefs?: unknown[]; services?: unknown[] } = {},
+): string {
   const dir = tempDir('hard-cli');
   dirs.push(dir);
   scope.tempPaths.add(dir.path);
   writeFileSync(
     join(dir.path, 'workflow.json'),
-    JSON.stringify({ id: 'cli', nodes: [{ id: 'n', dir: 'n' }], links: [] }),
+    JSON.stringify({ id: 'cli', nodes: [{ id: 'n', dir: 'n' }], links: [], ...around }),
   );
   mkdirSync(join(dir.path, 'n'));
   writeFileSync(
     join(dir.path, 'n', '.node.json'),
-    JSON.stringify({ id: 'n', image: 'light/sh', entrypoint }),
+    JSON.stringify({
+      id: 'n',
+      image: 'localhost/light-sh',
+      entrypoint,
+      ...(around.networkDefs ? { networks: ['net'] } : {}),
+    }),
   );
   return dir.path;
 }
@@ -140,6 +150,22 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((r) => server.close(() => r()));
   return port;
+}
+
+/** Runs of the shared light-run that are still queued, running or paused. */
+async function activeRuns(): Promise<{ id: string; status: string }[]> {
+  const { runs } = (await (await lr.api('/runs?limit=1000')).json()) as {
+    runs: { id: string; status: string }[];
+  };
+  return runs.filter((r) => ['queued', 'running', 'paused'].includes(r.status));
+}
+
+async function untilAsync(what: string, check: () => Promise<boolean>, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${withinMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
 }
 
 async function until(what: string, check: () => boolean, withinMs = 30_000): Promise<void> {
@@ -184,7 +210,7 @@ describe('faults between light-process and light-run', () => {
     const result = await executeWorkflow(
       workflowDefinition.parse({
         id: 'mid',
-        nodes: [{ id: 'n', image: 'light/sh', entrypoint: 'echo up; sleep 20' }],
+        nodes: [{ id: 'n', image: 'localhost/light-sh', entrypoint: 'echo up; sleep 20' }],
       }),
       {},
       {
@@ -268,12 +294,12 @@ describe('faults between light-process and light-run', () => {
       [1, 2, 3, 4].map(
         async () =>
           (await (
-            await lr.post('/run', { image: 'light/sh', entrypoint: 'sleep 300', detached: true })
+            await lr.post('/run', { image: 'localhost/light-sh', entrypoint: 'sleep 300', detached: true })
           ).json()) as { id: string },
       ),
     );
     const queued = (await (
-      await lr.post('/run', { image: 'light/sh', entrypoint: 'echo hi', detached: true })
+      await lr.post('/run', { image: 'localhost/light-sh', entrypoint: 'echo hi', detached: true })
     ).json()) as { id: string; status: string };
     assert.equal(queued.status, 'queued');
     const res = await lr.post(`/runs/${queued.id}/cancel`);
@@ -325,9 +351,7 @@ describe('faults between light-process and light-run', () => {
     }
   });
 
-  test('light-process killed during a workflow (explicit light-run): the next start reaps its runs, service and networks', {
-    todo: 'not fixed: an SDK/CLI process in explicit mode keeps no record of its in-flight runs to reap',
-  }, async () => {
+  test('an SDK process SIGKILLed mid-workflow (explicit light-run, default lease): within 60 s no run, service or lp- network of it is left', async () => {
     const dir = tempDir('hard-sdk');
     dirs.push(dir);
     scope.tempPaths.add(dir.path);
@@ -352,26 +376,48 @@ describe('faults between light-process and light-run', () => {
     });
     const exited = new Promise((r) => child.once('exit', r));
     await until('the node prints up', () => /\bup\b/.test(out));
+    assert.equal((await activeRuns()).length, 2, 'the service and the node run');
     child.kill('SIGKILL');
     await exited;
-    // The next start of light-process on the same light-run.
-    await executeWorkflow(
-      workflowDefinition.parse({ id: 'next', nodes: [{ id: 'n', image: 'light/sh', entrypoint: 'true' }] }),
-      {},
-      {
-        runner: new LightRunClient({ url: lr.url, token: lr.token }),
+    const killedAt = Date.now();
+    // Nobody starts light-process again: light-run alone ends what the dead client's lease held.
+    await untilAsync(
+      'the lease of the killed process expired and its resources went',
+      async () => {
+        return (await remains('victim1', lr.owner)).length === 0 && (await activeRuns()).length === 0;
       },
+      60_000,
     );
-    try {
-      assert.deepEqual(await remains('victim1'), []);
-    } finally {
-      const { runs } = (await (await lr.api('/runs?limit=1000')).json()) as {
-        runs: { id: string; status: string }[];
-      };
-      for (const r of runs.filter((r) => r.status === 'running')) await lr.post(`/runs/${r.id}/cancel`);
-      await new LightRunClient({ url: lr.url, token: lr.token })
-        .deleteNetwork('lp-victim1-net')
-        .catch(() => undefined);
-    }
+    assert.ok(Date.now() - killedAt <= 60_000);
+  });
+
+  test('`light run` SIGKILLed mid-workflow (explicit light-run, LIGHT_RUN_LEASE_TTL_MS=4000): its run, service and lp- network are gone soon after', async () => {
+    const folder = workflowFolder('echo up; sleep 300', {
+      networkDefs: [{ alias: 'net' }],
+      services: [{ id: 'svc', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'sleep 300' }],
+    });
+    const cli = light(['run', folder], {
+      LIGHT_RUN_URL: lr.url,
+      LIGHT_RUN_TOKEN: lr.token,
+      LIGHT_RUN_LEASE_TTL_MS: '4000',
+    });
+    await until('the node prints up', () => /\bup\b/.test(cli.stderr()));
+    assert.equal((await activeRuns()).length, 2, 'the service and the node run');
+    cli.child.kill('SIGKILL');
+    await cli.exit;
+    await untilAsync(
+      'the lease of the killed `light run` expired and its resources went',
+      async () => {
+        const networks = (await docker.listNetworks()).filter(
+          (n) => n.Name.startsWith('lp-') && n.Labels?.['dev.light.owner'] === lr.owner,
+        );
+        return (
+          networks.length === 0 &&
+          (await remains('none', lr.owner)).length === 0 &&
+          (await activeRuns()).length === 0
+        );
+      },
+      30_000,
+    );
   });
 });

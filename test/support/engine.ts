@@ -40,11 +40,14 @@ function dockerdPid(): number | undefined {
   return pid > 0 && running(pid) ? pid : undefined;
 }
 
-/** Starts dockerd exactly as scripts/setup.sh does: `setsid dockerd >log 2>&1 </dev/null &`. */
-function startDockerd(): void {
+/**
+ * Starts dockerd the way scripts/setup.sh does (`setsid dockerd ARGS >log 2>&1 </dev/null &`),
+ * with the arguments the stopped one had (its data root on the quota filesystem, for one).
+ */
+function startDockerd(args: string[]): void {
   const log = openSync(ENGINE_LOG, 'a');
   try {
-    spawn('setsid', ['dockerd'], { detached: true, stdio: ['ignore', log, log] }).unref();
+    spawn('setsid', ['dockerd', ...args], { detached: true, stdio: ['ignore', log, log] }).unref();
   } finally {
     closeSync(log);
   }
@@ -65,6 +68,7 @@ export function canRestartEngine(): { ok: true } | { ok: false; why: string } {
 export async function restartEngine(whileDown: () => Promise<void>): Promise<void> {
   const pid = dockerdPid();
   if (pid === undefined) throw new Error('no running dockerd found');
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
   try {
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + 60_000;
@@ -81,7 +85,7 @@ export async function restartEngine(whileDown: () => Promise<void>): Promise<voi
       if (dockerdPid() === undefined) {
         // A stale pid file (a dockerd that was killed) would make the new one refuse to start.
         rmSync(PID_FILE, { force: true });
-        startDockerd();
+        startDockerd(args);
       }
       await waitForEngine();
     }

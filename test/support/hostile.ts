@@ -3,6 +3,6 @@
  * failed fork, which would prove nothing about the limit).
  */
 export const FORK_BOMB: { image: string; entrypoint: string } = {
-  image: 'light/python',
+  image: 'localhost/light-python',
   entrypoint: `python3 -c "import os, time\nprint('armed', flush=True)\nwhile True:\n  try: os.fork()\n  except OSError: time.sleep(0.05)"`,
 };

@@ -21,6 +21,8 @@ export interface LightRunProcOptions {
   token?: string;
   /** Extra `serve` flags. */
   args?: string[];
+  /** Environment variables on top of this process's (e.g. `LIGHT_RUN_MEMORY`). */
+  env?: Record<string, string>;
   /** How long the bin may take to print its URL, in ms. @default 30000 */
   startTimeoutMs?: number;
 }
@@ -65,7 +67,7 @@ export async function startLightRun(options: LightRunProcOptions = {}): Promise<
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--data-dir', dataDir];
   const child = spawn(process.execPath, [LIGHT_RUN_BIN, ...args, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LIGHT_RUN_TOKEN: '', LIGHT_RUN_PORT: '', LIGHT_RUN_DATA_DIR: '' },
+    env: { ...process.env, LIGHT_RUN_TOKEN: '', LIGHT_RUN_PORT: '', LIGHT_RUN_DATA_DIR: '', ...options.env },
   });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import Dockerode from 'dockerode';
 
@@ -78,7 +79,28 @@ export async function leftoversOf(
       ...[...scope.pids].filter(alive).map((p) => `pid ${p}`),
       ...processesMentioning([...scope.tempPaths]),
     ],
+    // light-runner's host firewall rules are named `light-runner:<network>`; light-run's
+    // default network is `<owner>-default`, so owners serve as name prefixes too.
+    firewallRules: firewallRulesNaming([...owners, ...prefixes]),
   };
+}
+
+/** INPUT rules of light-runner whose network name starts with one of `prefixes` (none without iptables). */
+function firewallRulesNaming(prefixes: string[]): string[] {
+  if (prefixes.length === 0 || process.getuid?.() !== 0) return [];
+  let listing: string;
+  try {
+    listing = execFileSync('iptables', ['-w', '-S', 'INPUT'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return []; // no iptables here: the runner added no rules either
+  }
+  return listing
+    .split('\n')
+    .filter((line) => prefixes.some((p) => line.includes(`light-runner:${p}`)))
+    .map((line) => line.trim());
 }
 
 /** Throws, naming each leftover, unless the scope left nothing. Polls briefly: removal is async. */
@@ -127,6 +149,15 @@ export async function reapScope(scope: LeakScope, docker = new Dockerode()): Pro
         .getNetwork(n.Id)
         .remove()
         .catch(() => undefined);
+  }
+  for (const rule of firewallRulesNaming([...owners, ...prefixes])) {
+    try {
+      execFileSync('iptables', ['-w', ...rule.replace(/^-A /, '-D ').replaceAll('"', '').split(/\s+/)], {
+        stdio: 'ignore',
+      });
+    } catch {
+      // already removed by the runner meanwhile
+    }
   }
   for (const path of scope.tempPaths) rmSync(path, { recursive: true, force: true });
 }

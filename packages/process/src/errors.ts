@@ -38,7 +38,11 @@ export type LightProcessErrorCode =
   /** The workflow input does not match the workflow's `inputs` schema. */
   | 'INPUT_INVALID'
   /** A network or service of the run scope could not be set up. */
-  | 'RUN_SCOPE_FAILED';
+  | 'RUN_SCOPE_FAILED'
+  /** A remote `light serve` cannot be reached (connection refused, DNS, timeout). */
+  | 'LIGHT_SERVE_UNREACHABLE'
+  /** A remote `light serve` answered an error that is not the caller's to fix (5xx, unknown code). */
+  | 'REMOTE_FAILED';
 
 /** What names the subject of an error; every field optional. */
 export interface ErrorSubject {

@@ -6,7 +6,7 @@
  *
  * const wf = new Workflow({ id: 'greet', name: 'Greet' })
  *   .addNode(
- *     new Node({ id: 'hello', image: 'light/node', entrypoint: 'node index.js' })
+ *     new Node({ id: 'hello', image: 'localhost/light-node', entrypoint: 'node index.js' })
  *       .withInputs(Schema.object({ name: Schema.string() }))
  *       .withFile('index.js', "const { input, send } = require('./lp.js'); send({ hi: input.name });"),
  *   );
@@ -18,11 +18,17 @@
 // side: conditions, errors, files, helpers, model, schema, validation. Execution side:
 // execution, client, local.
 
-export { LightRunHttpError, LightRunProtocolError, LightRunUnreachableError } from './client/errors.ts';
+export {
+  LightRunHttpError,
+  LightRunProtocolError,
+  LightRunUnreachableError,
+  RequestTooLargeError,
+} from './client/errors.ts';
 export type { FetchLike } from './client/http.ts';
 export type { LightRunClientOptions } from './client/light-run-client.ts';
 export { LightRunClient } from './client/light-run-client.ts';
-export type { HealthResponse, LogLineResponse, RunStateResponse } from './client/wire.ts';
+export type { RetryPolicy } from './client/retry.ts';
+export type { HealthResponse, InfoResponse, LogLineResponse, RunStateResponse } from './client/wire.ts';
 export type { RunBody, StopBody } from './client/wire-types.ts';
 export { conditionLabel } from './conditions/condition-label.ts';
 export { evaluateCondition } from './conditions/evaluate.ts';
@@ -44,6 +50,8 @@ export {
   WorkflowFileError,
   WorkflowValidationError,
 } from './errors.ts';
+export type { EnvOwner, EnvPolicy, EnvSource } from './execution/env-policy.ts';
+export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './execution/env-policy.ts';
 export { executeWorkflow } from './execution/execute.ts';
 export type { MemoryStepContext, MemoryStepHandler, MemoryStepResult } from './execution/memory-runner.ts';
 export { InMemoryRunner } from './execution/memory-runner.ts';
@@ -55,7 +63,9 @@ export type { Activation, ConditionEvaluator, Progress } from './execution/sched
 export { Scheduler } from './execution/scheduler.ts';
 export type {
   NetworkOptions,
+  RunLease,
   RunStepOptions,
+  ServiceOptions,
   StepLogLine,
   StepOutcome,
   StepRunner,
@@ -88,13 +98,15 @@ export type { ReadNodeFilesOptions } from './files/read-node-files.ts';
 export { DEFAULT_MAX_NODE_BYTES, readNodeFiles } from './files/read-node-files.ts';
 export type { SaveOptions } from './files/save-workflow.ts';
 export { saveWorkflowToFolder } from './files/save-workflow.ts';
+export type { InitNodeResult, ScaffoldOptions } from './helpers/scaffold.ts';
 export { initNode, initWorkflow } from './helpers/scaffold.ts';
+export { DEFAULT_IMAGES } from './helpers/templates.ts';
 export type { HelperLanguage } from './helpers/write-helpers.ts';
 export { helperFiles, writeNodeHelpers } from './helpers/write-helpers.ts';
 export type { RunnerConnection, RunnerMode } from './local/connect.ts';
 export { connectRunner, modeFromEnv } from './local/connect.ts';
 export { findLightRunBin } from './local/find-light-run.ts';
-export type { LocalLightRun, LocalLightRunOptions } from './local/local-light-run.ts';
+export type { LightRunIsolation, LocalLightRun, LocalLightRunOptions } from './local/local-light-run.ts';
 export { startLocalLightRun } from './local/local-light-run.ts';
 export type {
   Condition,

@@ -4,26 +4,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { assertNoLeaks, listLeftovers } from '../../../test/support/leaks.ts';
+import { ownerOf } from '../../../test/support/light-run-proc.ts';
+import { assertNoLeaksOf, leakScope, leftoversOf, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
+import { assertLightBuilt, LIGHT_BIN, lightRunChildOf } from './support/light-bin.ts';
 
-const BIN = new URL('../bin/light.js', import.meta.url).pathname;
+// Only what this run made counts (its light-run's owner label, data dir and pids), so that
+// whatever else runs on the engine at the same time cannot make the assertions pass or fail.
+const scope = leakScope();
 
 after(async () => {
-  await assertNoLeaks();
+  await reapScope(scope);
 });
 
-/** Polls `check` until it holds or `timeoutMs` passes; returns whether it held. */
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return check();
-}
-
 test('light run killed with SIGKILL in all-in-one mode leaves no container, network, light-run or temp dir', async () => {
+  assertLightBuilt();
   using dir = tempDir('killed');
   const wf = join(dir.path, 'wf');
   mkdirSync(join(wf, 'sleeper'), { recursive: true });
@@ -33,21 +28,21 @@ test('light run killed with SIGKILL in all-in-one mode leaves no container, netw
       id: 'killed',
       nodes: [{ id: 'sleeper', dir: 'sleeper' }],
       networkDefs: [{ alias: 'net' }],
-      services: [{ id: 'svc', image: 'light/sh', entrypoint: 'sleep 300', networks: ['net'] }],
+      services: [{ id: 'svc', image: 'localhost/light-sh', entrypoint: 'sleep 300', networks: ['net'] }],
     }),
   );
   writeFileSync(
     join(wf, 'sleeper', '.node.json'),
     JSON.stringify({
       id: 'sleeper',
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'echo KILL-ME-NOW; sleep 300',
       networks: ['net'],
     }),
   );
   const { LIGHT_RUN_URL: _u, LIGHT_RUN_TOKEN: _t, ...env } = process.env;
-  const before = await listLeftovers();
-  const child = spawn(process.execPath, [BIN, 'run', wf], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [LIGHT_BIN, 'run', wf], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  scope.pids.add(child.pid as number);
   // Wait until the node runs: the service, its network and the node container all exist.
   const started = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 60_000);
@@ -58,33 +53,26 @@ test('light run killed with SIGKILL in all-in-one mode leaves no container, netw
       }
     });
   });
-  // Only what this run added counts, so that resources of anything else on the engine
-  // (names differ, ids are random) cannot make the assertions pass or fail.
-  const during = await listLeftovers();
+  const lightRun = lightRunChildOf(child.pid as number);
+  if (lightRun) {
+    scope.pids.add(lightRun.pid);
+    scope.owners.add(ownerOf(lightRun.dataDir));
+    scope.tempPaths.add(lightRun.dataDir);
+  }
+  const during = await leftoversOf(scope);
   child.kill('SIGKILL');
-  const added = (kind: keyof typeof during) =>
-    during[kind]
-      .map((item) => item.split(' ')[0] as string)
-      .filter((item) => !before[kind].some((b) => b.startsWith(item)));
-  const mine = { containers: added('containers'), networks: added('networks'), tempDirs: added('tempDirs') };
   assert.ok(started, 'the sleeper node printed its marker');
-  assert.equal(mine.containers.length, 2, `service + node containers: ${mine.containers.join(', ')}`);
+  assert.ok(lightRun, 'the local light-run of `light run` is found among its children');
+  assert.equal(during.containers?.length, 2, `service + node containers: ${during.containers?.join(', ')}`);
   assert.ok(
-    mine.networks.some((n) => /^lp-.+-net$/.test(n)),
-    `run-scoped network among ${mine.networks}`,
+    during.networks?.some((n) => /^lp-.+-net$/.test(n)),
+    `run-scoped network among ${during.networks}`,
   );
   assert.ok(
-    mine.tempDirs.some((d) => d.startsWith('light-run-')),
-    `light-run data dir among ${mine.tempDirs}`,
+    during.tempDirs?.some((d) => /\/light-run-[^/]+$/.test(d)),
+    `light-run data dir among ${during.tempDirs}`,
   );
 
   // The local light-run notices its stdin closing, cancels everything and removes what it made.
-  const stillThere = async () => {
-    const now = await listLeftovers();
-    return (Object.keys(mine) as (keyof typeof mine)[]).flatMap((kind) =>
-      mine[kind].filter((item) => now[kind].some((n) => n.startsWith(item))),
-    );
-  };
-  const gone = await eventually(async () => (await stillThere()).length === 0, 30_000);
-  assert.ok(gone, `left behind: ${(await stillThere()).join(', ')}`);
+  await assertNoLeaksOf(scope, 30_000);
 });

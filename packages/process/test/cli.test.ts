@@ -1,63 +1,59 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assertNoLeaks, listLeftovers } from '../../../test/support/leaks.ts';
+import { listLeftovers } from '../../../test/support/leaks.ts';
+import { ownerOf } from '../../../test/support/light-run-proc.ts';
+import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
 import { LightRunClient } from '../src/client/light-run-client.ts';
 import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
+import { assertLightBuilt, type LightResult, spawnLight } from './support/light-bin.ts';
 
-const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+// What this file made: the light-runs (its own and those `light` starts all-in-one), by
+// owner label, data dir and pid, and the temp dirs; the leak check looks at these only.
+const scope = leakScope();
+const localData = tempDir('cli-local-run');
+scope.tempPaths.add(localData.path);
+scope.owners.add(ownerOf(localData.path));
 
-/** Starts `light <args>` from source in a child process with `env` on top of an environment without LIGHT_RUN_*. */
-function spawnLight(
-  args: string[],
-  env: Record<string, string> = {},
-  cwd = EXAMPLES,
-): { child: ChildProcess; done: Promise<Finished> } {
-  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(['node', 'light', ...process.argv.slice(1)]);`;
-  const { LIGHT_RUN_URL: _u, LIGHT_RUN_TOKEN: _t, LIGHT_RUN_BIN: _b, ...base } = process.env;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', script, '--', ...args],
-    {
-      env: { ...base, ...env },
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts `light <args>` from the built bin with `env` on top of an environment without LIGHT_RUN_*. */
+function start(args: string[], env: Record<string, string> = {}, cwd = EXAMPLES) {
+  const started = spawnLight(args, {
+    env,
+    cwd,
+    drop: ['LIGHT_RUN_URL', 'LIGHT_RUN_TOKEN', 'LIGHT_RUN_BIN'],
+    onLightRun: ({ pid, dataDir }) => {
+      scope.pids.add(pid);
+      scope.owners.add(ownerOf(dataDir));
+      scope.tempPaths.add(dataDir);
     },
-  );
-  const out = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (d) => {
-    out.stdout += d;
   });
-  child.stderr?.on('data', (d) => {
-    out.stderr += d;
-  });
-  const done = new Promise<Finished>((resolve) => child.on('close', (code) => resolve({ code, ...out })));
-  return { child, done };
+  scope.pids.add(started.child.pid as number);
+  return started;
 }
 
 /** Runs `light <args>` to its end. */
-function light(args: string[], env: Record<string, string> = {}, cwd = EXAMPLES): Promise<Finished> {
-  return spawnLight(args, env, cwd).done;
+function light(args: string[], env: Record<string, string> = {}, cwd = EXAMPLES): Promise<LightResult> {
+  return start(args, env, cwd).done;
 }
 
 let local: LocalLightRun;
 
 before(async () => {
-  local = await startLocalLightRun();
+  assertLightBuilt();
+  local = await startLocalLightRun({ dataDir: localData.path });
 });
 after(async () => {
   await local?.stop();
-  await assertNoLeaks();
+  localData[Symbol.dispose]();
+  try {
+    await assertNoLeaksOf(scope);
+  } finally {
+    await reapScope(scope);
+  }
 });
 
 describe('light doctor', () => {
@@ -99,7 +95,7 @@ describe('light doctor', () => {
   });
 });
 
-/** A workflow folder with one node running `entrypoint` in light/sh. */
+/** A workflow folder with one node running `entrypoint` in localhost/light-sh. */
 function oneNodeWorkflow(root: string, entrypoint: string): string {
   mkdirSync(join(root, 'step'), { recursive: true });
   writeFileSync(
@@ -108,7 +104,7 @@ function oneNodeWorkflow(root: string, entrypoint: string): string {
   );
   writeFileSync(
     join(root, 'step', '.node.json'),
-    JSON.stringify({ id: 'step', image: 'light/sh', entrypoint }),
+    JSON.stringify({ id: 'step', image: 'localhost/light-sh', entrypoint }),
   );
   return root;
 }
@@ -201,7 +197,7 @@ describe('light run', () => {
     oneNodeWorkflow(dir.path, 'true');
     writeFileSync(
       join(dir.path, 'step', '.node.json'),
-      JSON.stringify({ id: 'step', image: 'light/sh', env: ['LP_TEST_UNSET_VAR'] }),
+      JSON.stringify({ id: 'step', image: 'localhost/light-sh', env: ['LP_TEST_UNSET_VAR'] }),
     );
     const missing = await light(['run', dir.path], env);
     assert.equal(missing.code, 2);
@@ -211,7 +207,7 @@ describe('light run', () => {
   test('Ctrl-C (SIGINT) cancels the runs, stops the local light-run and exits 130', async () => {
     using dir = tempDir('cli-sigint');
     oneNodeWorkflow(dir.path, 'echo sleeping; sleep 300');
-    const { child, done } = spawnLight(['run', dir.path, '--json']);
+    const { child, done } = start(['run', dir.path, '--json']);
     let stderr = '';
     await new Promise<void>((resolve) => {
       child.stderr?.on('data', (d) => {

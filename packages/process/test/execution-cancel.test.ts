@@ -12,13 +12,13 @@ function sleepers(): WorkflowDefinition {
     id: 'sleepers',
     nodes: ['a', 'b'].map((id) => ({
       id,
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       networks: ['net'],
       entrypoint: 'echo up; sleep 300',
     })),
     links: [],
     networkDefs: [{ alias: 'net' }],
-    services: [{ id: 'svc', image: 'light/sh', networks: ['net'], entrypoint: 'sleep 300' }],
+    services: [{ id: 'svc', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'sleep 300' }],
   };
 }
 
@@ -88,8 +88,12 @@ describe('cancellation and workflow timeout (real light-run)', () => {
     const wf: WorkflowDefinition = {
       id: 'fail',
       nodes: [
-        { id: 'long', image: 'light/sh', entrypoint: 'sleep 300' },
-        { id: 'bad', image: 'light/sh', entrypoint: 'sleep 1; echo checking; echo "disk full" >&2; exit 3' },
+        { id: 'long', image: 'localhost/light-sh', entrypoint: 'sleep 300' },
+        {
+          id: 'bad',
+          image: 'localhost/light-sh',
+          entrypoint: 'sleep 1; echo checking; echo "disk full" >&2; exit 3',
+        },
       ],
       links: [],
       networkDefs: [],

@@ -16,7 +16,7 @@ let local: LocalLightRun;
 function single(node: Partial<WorkflowNode>, extra: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
   return {
     id: 'mapping',
-    nodes: [{ id: 'n', image: 'light/sh', ...node }],
+    nodes: [{ id: 'n', image: 'localhost/light-sh', ...node }],
     links: [],
     networkDefs: [],
     services: [],
@@ -47,16 +47,16 @@ describe('node -> light-run mapping (real containers)', () => {
   test('image: the node runs in the image it names, and a missing image fails the node clearly', async () => {
     const ok = await run(
       single({
-        image: 'light/python',
+        image: 'localhost/light-python',
         entrypoint: emit(`python3 -c 'import json,sys; print(json.dumps({"v": sys.version_info[0]}))'`),
       }),
     );
     assert.equal(ok.success, true, ok.error?.message);
     assert.deepEqual(ok.results.n?.output, { v: 3 });
-    const missing = await run(single({ image: 'light/does-not-exist', entrypoint: 'true' }));
+    const missing = await run(single({ image: 'localhost/light-does-not-exist', entrypoint: 'true' }));
     assert.equal(missing.success, false);
     assert.equal(missing.error?.nodeId, 'n');
-    assert.match(missing.error?.message ?? '', /light\/does-not-exist|image/i);
+    assert.match(missing.error?.message ?? '', /localhost\/light-does-not-exist|image/i);
   });
 
   test('files: text and binary files arrive byte for byte in the workdir', async () => {
@@ -105,8 +105,8 @@ describe('node -> light-run mapping (real containers)', () => {
     const wf: WorkflowDefinition = {
       id: 'nets',
       nodes: [
-        { id: 'scoped', image: 'light/sh', networks: ['net'], entrypoint: 'ls /sys/class/net' },
-        { id: 'default', image: 'light/sh', networks: [], entrypoint: 'ls /sys/class/net' },
+        { id: 'scoped', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'ls /sys/class/net' },
+        { id: 'default', image: 'localhost/light-sh', networks: [], entrypoint: 'ls /sys/class/net' },
       ],
       links: [],
       networkDefs: [{ alias: 'net' }],

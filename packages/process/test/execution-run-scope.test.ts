@@ -48,7 +48,7 @@ function sidecarWorkflow(fetcherNetworks: string[]): WorkflowDefinition {
     nodes: [
       {
         id: 'fetch',
-        image: 'light/node',
+        image: 'localhost/light-node',
         networks: fetcherNetworks,
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a providesEnv template, not a JS template
         providesEnv: { URL: 'http://${service:www}:8080/hello.txt' },
@@ -75,7 +75,7 @@ function sidecarWorkflow(fetcherNetworks: string[]): WorkflowDefinition {
     services: [
       {
         id: 'www',
-        image: 'light/sh',
+        image: 'localhost/light-sh',
         networks: ['net'],
         files: { 'public/hello.txt': 'hello from www\n' },
         entrypoint: 'httpd -f -p 8080 -h /app/public',
@@ -98,7 +98,7 @@ describe('run-scoped networks and services (real light-run)', () => {
   test('a networkDef exists as lp-<runId>-<alias> while the DAG runs and is deleted after it', async () => {
     const wf: WorkflowDefinition = {
       id: 'netlife',
-      nodes: [{ id: 'n', image: 'light/sh', networks: ['net'], entrypoint: 'sleep 1' }],
+      nodes: [{ id: 'n', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'sleep 1' }],
       links: [],
       networkDefs: [{ alias: 'net' }],
       services: [],

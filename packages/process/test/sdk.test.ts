@@ -30,7 +30,7 @@ describe('SDK (light-process package entry, real light-run)', () => {
     const runner = new LightRunClient({ url: local.url, token: local.token });
     const wf = new Workflow({ id: 'sdk', name: 'SDK' })
       .addNode(
-        new Node({ id: 'greet', image: 'light/node', entrypoint: 'node index.js' }).withFile(
+        new Node({ id: 'greet', image: 'localhost/light-node', entrypoint: 'node index.js' }).withFile(
           'index.js',
           "const fs = require('node:fs'); const input = JSON.parse(fs.readFileSync(0, 'utf8') || '{}'); console.log('hi ' + input.name); fs.writeFileSync('.lp-output.json', JSON.stringify({ greeting: 'Hello, ' + input.name }));",
         ),
@@ -38,7 +38,7 @@ describe('SDK (light-process package entry, real light-run)', () => {
       .addNode(
         new Node({
           id: 'shout',
-          image: 'light/python',
+          image: 'localhost/light-python',
           entrypoint:
             "python3 -c \"import json,sys; d=json.load(sys.stdin); json.dump({'loud': d['greeting'].upper()}, open('.lp-output.json','w'))\"",
         }),

@@ -189,7 +189,7 @@ describe('light serve REST API (real light-run, real containers)', () => {
   test('an invalid workflow is refused with the validation messages', async () => {
     const res = await post('/api/workflows', {
       id: 'broken',
-      nodes: [{ id: 'a', image: 'light/sh' }],
+      nodes: [{ id: 'a', image: 'localhost/light-sh' }],
       links: [{ from: 'a', to: 'ghost' }],
     });
     assert.equal(res.status, 400);
@@ -249,7 +249,7 @@ describe('light serve REST API (real light-run, real containers)', () => {
     const wf = {
       ...failingWorkflow,
       id: 'mem-only',
-      nodes: [{ id: 'ok', image: 'light/sh', entrypoint: 'echo fine' }],
+      nodes: [{ id: 'ok', image: 'localhost/light-sh', entrypoint: 'echo fine' }],
     };
     assert.equal((await post('/api/workflows', wf)).status, 201);
     assert.equal(existsSync(join(dir.path, 'mem-only')), false);

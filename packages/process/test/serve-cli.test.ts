@@ -1,34 +1,30 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { assertNoLeaks } from '../../../test/support/leaks.ts';
+import { ownerOf } from '../../../test/support/light-run-proc.ts';
+import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
 import type { RunRecord } from '../src/store/types.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
-
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const SCRIPT = `import(${JSON.stringify(MAIN)}).then(async (m) => { process.exitCode = await m.main(process.argv); })`;
+import { lightRunChildOf, spawnLight } from './support/light-bin.ts';
 
 describe('light serve (the CLI, all-in-one mode)', () => {
   const dir = tempDir('serve-cli');
+  // What this file made: light serve, its local light-run (owner label, data dir) and the folder.
+  const scope = leakScope();
+  scope.tempPaths.add(dir.path);
   let child: ChildProcess;
   let base: string;
   let stderr = '';
 
   before(async () => {
     await writeWorkflows(dir.path, [greetWorkflow]);
-    const env = { ...process.env, LP_API_KEY: '', LIGHT_RUN_URL: '' };
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '-e', SCRIPT, 'light', 'serve', dir.path, '--port', '0'],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    ({ child } = spawnLight(['serve', dir.path, '--port', '0'], {
+      env: { LP_API_KEY: '', LIGHT_RUN_URL: '' },
+    }));
+    scope.pids.add(child.pid as number);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
@@ -46,12 +42,21 @@ describe('light serve (the CLI, all-in-one mode)', () => {
         }
       });
     });
+    const lightRun = lightRunChildOf(child.pid as number);
+    assert.ok(lightRun, 'light serve started a local light-run');
+    scope.pids.add(lightRun.pid);
+    scope.owners.add(ownerOf(lightRun.dataDir));
+    scope.tempPaths.add(lightRun.dataDir);
   });
 
   after(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     dir[Symbol.dispose]();
-    await assertNoLeaks();
+    try {
+      await assertNoLeaksOf(scope);
+    } finally {
+      await reapScope(scope);
+    }
   });
 
   test('it serves the folder with its own light-run and warns that the API is open', async () => {
@@ -62,6 +67,7 @@ describe('light serve (the CLI, all-in-one mode)', () => {
     );
     assert.match(stderr, /light-run: local \(http:\/\/127\.0\.0\.1:\d+\)/);
     assert.match(stderr, /API is open/);
+    assert.equal(stderr.match(/API is open/g)?.length, 1, `the open-API warning once:\n${stderr}`);
     const page = await fetch(`${base}/`);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   });

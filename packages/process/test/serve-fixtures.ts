@@ -1,7 +1,7 @@
 import { saveWorkflowToFolder } from '../src/files/save-workflow.ts';
 import type { WorkflowDefinition } from '../src/model/definitions.ts';
 
-// Workflows the `light serve` tests run in real containers (the local light/sh image).
+// Workflows the `light serve` tests run in real containers (the local localhost/light-sh image).
 
 const HELLO = `input=$(cat)
 name=$(printf '%s' "$input" | sed -n 's/.*"name" *: *"\\([^"]*\\)".*/\\1/p')
@@ -30,14 +30,14 @@ export const greetWorkflow: WorkflowDefinition = {
     {
       id: 'hello',
       name: 'Say hello',
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'sh hello.sh',
       files: { 'hello.sh': HELLO },
     },
     {
       id: 'shout',
       name: 'Shout',
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'sh shout.sh',
       files: { 'shout.sh': SHOUT },
     },
@@ -52,7 +52,7 @@ export const greetWorkflow: WorkflowDefinition = {
 /** One node that sleeps for two minutes: something to cancel. */
 export const sleepyWorkflow: WorkflowDefinition = {
   id: 'sleepy',
-  nodes: [{ id: 'nap', image: 'light/sh', entrypoint: 'echo "going to sleep"; sleep 120' }],
+  nodes: [{ id: 'nap', image: 'localhost/light-sh', entrypoint: 'echo "going to sleep"; sleep 120' }],
   links: [],
   networkDefs: [],
   services: [],
@@ -61,7 +61,7 @@ export const sleepyWorkflow: WorkflowDefinition = {
 /** One node that prints to stderr and exits 3. */
 export const failingWorkflow: WorkflowDefinition = {
   id: 'failing',
-  nodes: [{ id: 'boom', image: 'light/sh', entrypoint: 'echo "about to fail" >&2; exit 3' }],
+  nodes: [{ id: 'boom', image: 'localhost/light-sh', entrypoint: 'echo "about to fail" >&2; exit 3' }],
   links: [],
   networkDefs: [],
   services: [],

@@ -66,7 +66,7 @@ describe('light serve run history across restarts', () => {
     const dbPath = join(dir.path, 'custom', 'history.db');
     // A previous server "crashed" mid-run: its container still runs and its network still exists.
     const container = await local.client.submit({
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'sleep 300',
       files: { '.keep': '' },
     });

@@ -1,50 +1,42 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { assertNoLeaks } from '../../../test/support/leaks.ts';
+import { ownerOf } from '../../../test/support/light-run-proc.ts';
+import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { main } from '../src/cli/main.ts';
 import { loadWorkflow } from '../src/files/load-workflow.ts';
 import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
 import { createLightServer, type LightServer } from '../src/server/app.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
+import { assertLightBuilt, type LightResult, runLight } from './support/light-bin.ts';
 
 const KEY = 'remote-test-key-123';
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
-/** Runs the `light` CLI in this process and captures what it prints. */
-async function light(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'light', ...args], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    color: false,
-  });
-  return { code, stdout, stderr };
+/** Runs the built `light` bin with this process's environment as it is at the call. */
+function light(...args: string[]): Promise<LightResult> {
+  return runLight(args);
 }
 
 describe('light remote, push and pull against a real light serve', () => {
   const served = tempDir('serve-remote-served');
   const local = tempDir('serve-remote-local');
   const config = tempDir('serve-remote-config');
+  const runData = tempDir('serve-remote-run');
+  // What this file made: its light-run (owner label, data dir) and its folders.
+  const scope = leakScope();
+  for (const d of [served, local, config, runData]) scope.tempPaths.add(d.path);
+  scope.owners.add(ownerOf(runData.path));
   const saved = { xdg: process.env.XDG_CONFIG_HOME, key: process.env.LP_TEST_REMOTE_KEY };
   let lightRun: LocalLightRun;
   let server: LightServer;
   let base: string;
 
   before(async () => {
+    assertLightBuilt();
     await writeWorkflows(local.path, [greetWorkflow]);
     process.env.XDG_CONFIG_HOME = config.path;
     process.env.LP_TEST_REMOTE_KEY = KEY;
-    lightRun = await startLocalLightRun();
+    lightRun = await startLocalLightRun({ dataDir: runData.path });
     server = await createLightServer({ dir: served.path, runner: lightRun.client, apiKey: KEY });
     base = await server.listen();
   });
@@ -56,8 +48,12 @@ describe('light remote, push and pull against a real light serve', () => {
     if (saved.key === undefined) delete process.env.LP_TEST_REMOTE_KEY;
     await server?.close();
     await lightRun?.stop();
-    for (const dir of [served, local, config]) dir[Symbol.dispose]();
-    await assertNoLeaks();
+    for (const dir of [served, local, config, runData]) dir[Symbol.dispose]();
+    try {
+      await assertNoLeaksOf(scope);
+    } finally {
+      await reapScope(scope);
+    }
   });
 
   const remotesFile = () => join(config.path, 'light-process', 'remotes.json');
@@ -71,18 +67,12 @@ describe('light remote, push and pull against a real light serve', () => {
     assert.equal(JSON.parse(text).current, 'prod');
   });
 
-  test('remote add --api-key-stdin stores the key; remote ls never prints it', () => {
-    const script = `import(${JSON.stringify(MAIN)}).then(async (m) => { process.exitCode = await m.main(process.argv); })`;
-    const added = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '-e', script, 'light', 'remote', 'add', 'stdin-key', base, '--api-key-stdin'],
-      {
-        input: `${KEY}\n`,
-        env: { ...process.env, XDG_CONFIG_HOME: config.path },
-        encoding: 'utf8',
-      },
-    );
-    assert.equal(added.status, 0, added.stderr);
+  test('remote add --api-key-stdin stores the key; remote ls never prints it', async () => {
+    const added = await runLight(['remote', 'add', 'stdin-key', base, '--api-key-stdin'], {
+      input: `${KEY}\n`,
+      env: { XDG_CONFIG_HOME: config.path },
+    });
+    assert.equal(added.code, 0, added.stderr);
     assert.equal(JSON.parse(readFileSync(remotesFile(), 'utf8')).remotes['stdin-key'].apiKey, KEY);
     assert.equal(statSync(remotesFile()).mode & 0o777, 0o600);
   });

@@ -27,6 +27,10 @@ const CHROMIUM_ARGS = [
 // Runs in the page: records every status a graph node shows, in order (window.statusLog).
 const STATUS_RECORDER = `
   window.statusLog = [];
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI);
+  });
   new MutationObserver((records) => {
     for (const r of records) {
       if (r.attributeName === 'data-status' && r.target.matches('.dag-node')) {
@@ -146,5 +150,11 @@ describe('web UI in Chromium against a real light serve', () => {
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /succeeded/);
     assert.deepEqual(offsite, []);
+  });
+
+  test('the server sends a CSP without inline script, and the UI broke none of it', async () => {
+    const csp = (await fetch(`${base}/`)).headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.deepEqual(await page.evaluate('window.cspViolations'), []);
   });
 });

@@ -12,7 +12,7 @@ describe('artifacts', () => {
   test('traversal in artifact URLs is refused, plain and percent-encoded', async () => {
     await using t = await startServer();
     const state = await runSync(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'mkdir -p out && echo fine > out/a.txt',
       extract: ['/app/out'],
     });
@@ -48,7 +48,7 @@ describe('artifacts', () => {
     await using t = await startServer({ artifactStoreBytes: 1500 });
     const make = () =>
       runSync(t, {
-        image: 'light/sh',
+        image: 'localhost/light-sh',
         entrypoint: 'head -c 1000 /dev/zero > out.bin',
         extract: ['/app/out.bin'],
       });

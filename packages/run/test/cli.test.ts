@@ -64,7 +64,7 @@ describe('light-run CLI', () => {
     const big = await fetch(`${serving.url}/run`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ image: 'light/sh', entrypoint: 'x'.repeat(4096) }),
+      body: JSON.stringify({ image: 'localhost/light-sh', entrypoint: 'x'.repeat(4096) }),
     });
     assert.equal(big.status, 413);
   });

@@ -21,7 +21,7 @@ describe('detached runs, long-poll, callbacks, restart', () => {
     await using t = await startServer();
     const secret = 'callback-secret';
     const res = await t.post('/run', {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'sleep 1; echo finished',
       detached: true,
       callbackUrl: receiver.url,
@@ -52,7 +52,7 @@ describe('detached runs, long-poll, callbacks, restart', () => {
     {
       await using first = await startServer({ dataDir: data.path, owner }, { keepRuns: true });
       const run = await startDetached(first, {
-        image: 'light/sh',
+        image: 'localhost/light-sh',
         entrypoint: 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.3; done',
         callbackUrl: receiver.url,
         callbackSecret: 's',
@@ -85,13 +85,13 @@ describe('detached runs, long-poll, callbacks, restart', () => {
   test('a sync run in flight at shutdown is cancelled and its request answered; a queued one too', async () => {
     const t = await startServer({ maxConcurrent: 1 });
     try {
-      const inFlight = t.post('/run', { image: 'light/sh', entrypoint: 'echo up; sleep 60' });
+      const inFlight = t.post('/run', { image: 'localhost/light-sh', entrypoint: 'echo up; sleep 60' });
       const runs = async () => (await json<{ runs: RunState[] }>(await t.api('/runs'))).runs;
       while ((await runs()).length === 0) await new Promise((r) => setTimeout(r, 100));
       const [running] = await runs();
       assert.ok(running);
       await waitForLog(t, running.id, 'up');
-      const queued = t.post('/run', { image: 'light/sh', entrypoint: 'echo never' });
+      const queued = t.post('/run', { image: 'localhost/light-sh', entrypoint: 'echo never' });
       while ((await runs()).length < 2) await new Promise((r) => setTimeout(r, 100));
       await t.server.close();
       const answered = await json<RunState>(await inFlight);
@@ -107,7 +107,11 @@ describe('detached runs, long-poll, callbacks, restart', () => {
   test('a callback to a receiver that keeps failing is retried and never delays the run', async () => {
     await using receiver = await startReceiver('127.0.0.1', 500);
     await using t = await startServer({ callbackRetryDelaysMs: [50, 50] });
-    const state = await runSync(t, { image: 'light/sh', entrypoint: 'true', callbackUrl: receiver.url });
+    const state = await runSync(t, {
+      image: 'localhost/light-sh',
+      entrypoint: 'true',
+      callbackUrl: receiver.url,
+    });
     assert.equal(state.status, 'succeeded');
     const calls = await receiver.next(3);
     assert.equal(calls.length, 3);

@@ -42,7 +42,7 @@ describe('auth, limits and validation', () => {
       const res = await fetch(`${t.url}/run`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ image: 'light/sh' }),
+        body: JSON.stringify({ image: 'localhost/light-sh' }),
       });
       assert.equal(res.status, 401);
       const body = await res.json();
@@ -55,7 +55,10 @@ describe('auth, limits and validation', () => {
   });
 
   test('a body over the limit answers 413', async () => {
-    const res = await t.post('/run', { image: 'light/sh', files: { 'big.txt': 'x'.repeat(10_000) } });
+    const res = await t.post('/run', {
+      image: 'localhost/light-sh',
+      files: { 'big.txt': 'x'.repeat(10_000) },
+    });
     assert.equal(res.status, 413);
     const body = await res.json();
     assertErrorShape(body);
@@ -68,7 +71,7 @@ describe('auth, limits and validation', () => {
         method: 'POST',
         url: '/run',
         headers: { authorization: `Bearer ${t.token}` },
-        payload: { image: 'light/sh', files: { [path]: 'x' } },
+        payload: { image: 'localhost/light-sh', files: { [path]: 'x' } },
       });
       assert.equal(res.statusCode, 400, path);
       const body = res.json<ErrorBody>();
@@ -81,13 +84,13 @@ describe('auth, limits and validation', () => {
   test('bodies that fail validation answer 400 naming the field', async () => {
     const cases: [unknown, string][] = [
       [{}, 'image'],
-      [{ image: 'light/sh', env: { '1BAD': 'x' } }, 'env.1BAD'],
-      [{ image: 'light/sh', timeout: -1 }, 'timeout'],
-      [{ image: 'light/sh', networks: ['bad name'] }, 'networks.0'],
-      [{ image: 'light/sh', workdir: 'relative' }, 'workdir'],
-      [{ image: 'light/sh', cmd: 'ls' }, 'cmd'],
-      [{ image: 'light/sh', callbackUrl: 'ftp://x' }, 'callbackUrl'],
-      [{ image: 'light/sh', callbackSecret: 's' }, 'callbackUrl'],
+      [{ image: 'localhost/light-sh', env: { '1BAD': 'x' } }, 'env.1BAD'],
+      [{ image: 'localhost/light-sh', timeout: -1 }, 'timeout'],
+      [{ image: 'localhost/light-sh', networks: ['bad name'] }, 'networks.0'],
+      [{ image: 'localhost/light-sh', workdir: 'relative' }, 'workdir'],
+      [{ image: 'localhost/light-sh', cmd: 'ls' }, 'cmd'],
+      [{ image: 'localhost/light-sh', callbackUrl: 'ftp://x' }, 'callbackUrl'],
+      [{ image: 'localhost/light-sh', callbackSecret: 's' }, 'callbackUrl'],
     ];
     for (const [payload, field] of cases) {
       const res = await t.server.app.inject({

@@ -19,7 +19,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
   });
 
   test('POST /runs/:id/cancel kills a running run and answers its cancelled state', async () => {
-    const run = await startDetached(t, { image: 'light/sh', entrypoint: 'echo up; sleep 60' });
+    const run = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'echo up; sleep 60' });
     await waitForLog(t, run.id, 'up');
     const res = await t.post(`/runs/${run.id}/cancel`);
     assert.equal(res.status, 200);
@@ -33,7 +33,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
 
   test('POST /runs/:id/stop delivers the signal so the workload can clean up', async () => {
     const run = await startDetached(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: "trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.2; done",
     });
     await waitForLog(t, run.id, 'ready');
@@ -51,7 +51,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
   });
 
   test('pause freezes a run (its output stops) and resume thaws it', async () => {
-    const run = await startDetached(t, { image: 'light/sh', entrypoint: counter });
+    const run = await startDetached(t, { image: 'localhost/light-sh', entrypoint: counter });
     await waitForLog(t, run.id, 'tick-2');
     const paused = await t.post(`/runs/${run.id}/pause`);
     assert.equal(paused.status, 200);
@@ -74,7 +74,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
   });
 
   test('DELETE /runs/:id answers 409 while the run is active, then 204, then the run is gone', async () => {
-    const run = await startDetached(t, { image: 'light/sh', entrypoint: 'echo up; sleep 60' });
+    const run = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'echo up; sleep 60' });
     await waitForLog(t, run.id, 'up');
     const busy = await t.api(`/runs/${run.id}`, { method: 'DELETE' });
     assert.equal(busy.status, 409);
@@ -88,7 +88,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
 
   test('GET /runs/:id/logs?follow=1 streams lines as they come and ends with the run', async () => {
     const run = await startDetached(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: 'for i in 1 2 3 4; do echo line-$i; sleep 0.4; done',
     });
     const res = await t.api(`/runs/${run.id}/logs?follow=1`);
@@ -111,7 +111,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
       .api('/run', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ image: 'light/sh', entrypoint: 'echo hang-up-test; sleep 60' }),
+        body: JSON.stringify({ image: 'localhost/light-sh', entrypoint: 'echo hang-up-test; sleep 60' }),
         signal: client.signal,
       })
       .catch((err: unknown) => err);
@@ -128,7 +128,7 @@ describe('run control: cancel, stop, pause, resume, delete, logs', () => {
   });
 
   test('GET /runs/:id?wait= with a bad duration answers 400 naming wait', async () => {
-    const run = await startDetached(t, { image: 'light/sh', entrypoint: 'true' });
+    const run = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'true' });
     const res = await t.api(`/runs/${run.id}?wait=forever`);
     assert.equal(res.status, 400);
     assert.match((await json<ErrorBody>(res)).error.message, /^wait: /);
@@ -147,9 +147,9 @@ describe('queueing', () => {
   });
 
   test('past maxConcurrent a run waits as queued, and a queued run can be cancelled', async () => {
-    const first = await startDetached(t, { image: 'light/sh', entrypoint: 'echo up; sleep 60' });
-    const second = await startDetached(t, { image: 'light/sh', entrypoint: 'echo second' });
-    const third = await startDetached(t, { image: 'light/sh', entrypoint: 'echo third' });
+    const first = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'echo up; sleep 60' });
+    const second = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'echo second' });
+    const third = await startDetached(t, { image: 'localhost/light-sh', entrypoint: 'echo third' });
     assert.equal(second.status, 'queued');
     assert.equal(third.status, 'queued');
     const cancelled = await json<RunState>(await t.post(`/runs/${third.id}/cancel`));

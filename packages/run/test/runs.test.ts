@@ -17,7 +17,7 @@ describe('POST /run (synchronous)', () => {
 
   test('a run with files, stdin input and extract answers succeeded and serves the artifact', async () => {
     const state = await runSync(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: { 'main.sh': 'input=$(cat)\nprintf \'{"got":%s}\' "$input" > .lp-output.json\necho done' },
       entrypoint: 'sh main.sh',
       input: { a: 1, b: 'two' },
@@ -40,7 +40,7 @@ describe('POST /run (synchronous)', () => {
   test('a binary file goes in and comes out byte for byte', async () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const state = await runSync(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: { 'blob.bin': { content: bytes.toString('base64'), encoding: 'base64' } },
       entrypoint: 'cp blob.bin out.bin',
       extract: ['/app/out.bin'],
@@ -54,7 +54,7 @@ describe('POST /run (synchronous)', () => {
   test('env values with shell metacharacters arrive literally', async () => {
     const tricky = `$(echo pwned) \`id\` ; rm -rf / && "double" 'single' $HOME \\n *`;
     const state = await runSync(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       env: { TRICKY: tricky },
       entrypoint: 'printf "%s" "$TRICKY" > env.txt',
       extract: ['/app/env.txt'],
@@ -65,20 +65,24 @@ describe('POST /run (synchronous)', () => {
 
   test('setup commands run in order before the entrypoint, and a failing one stops the run', async () => {
     const ok = await runSync(t, {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       setup: ['echo one > order.txt', 'echo two >> order.txt'],
       entrypoint: 'echo three >> order.txt',
       extract: ['/app/order.txt'],
     });
     assert.equal(ok.status, 'succeeded');
     assert.equal(await (await t.api(`/runs/${ok.id}/artifacts/order.txt`)).text(), 'one\ntwo\nthree\n');
-    const failed = await runSync(t, { image: 'light/sh', setup: 'false', entrypoint: 'echo should-not-run' });
+    const failed = await runSync(t, {
+      image: 'localhost/light-sh',
+      setup: 'false',
+      entrypoint: 'echo should-not-run',
+    });
     assert.equal(failed.status, 'failed');
     assert.doesNotMatch(await logText(t, failed.id), /should-not-run/);
   });
 
   test('a non-zero exit is failed with its exit code, and stderr is in the log', async () => {
-    const state = await runSync(t, { image: 'light/sh', entrypoint: 'echo oops >&2; exit 3' });
+    const state = await runSync(t, { image: 'localhost/light-sh', entrypoint: 'echo oops >&2; exit 3' });
     assert.equal(state.status, 'failed');
     assert.equal(state.exitCode, 3);
     const ndjson = await (await t.api(`/runs/${state.id}/logs?format=ndjson`)).text();
@@ -94,16 +98,16 @@ describe('POST /run (synchronous)', () => {
 
   test('a timeout kills sleep 60 and ends with status timeout', async () => {
     const started = Date.now();
-    const state = await runSync(t, { image: 'light/sh', entrypoint: 'sleep 60', timeout: 1500 });
+    const state = await runSync(t, { image: 'localhost/light-sh', entrypoint: 'sleep 60', timeout: 1500 });
     assert.equal(state.status, 'timeout');
     assert.ok(Date.now() - started < 45_000, 'the run was not killed: it took as long as the sleep');
   });
 
   test('an unknown image fails with IMAGE_UNAVAILABLE naming the image', async () => {
-    const state = await runSync(t, { image: 'light/no-such-image:0.0', entrypoint: 'true' });
+    const state = await runSync(t, { image: 'localhost/light-no-such-image:0.0', entrypoint: 'true' });
     assert.equal(state.status, 'failed');
     assert.equal(state.error?.code, 'IMAGE_UNAVAILABLE');
-    assert.match(state.error?.message ?? '', /light\/no-such-image:0\.0/);
+    assert.match(state.error?.message ?? '', /localhost\/light-no-such-image:0\.0/);
   });
 
   test('GET /runs lists runs newest first and filters by status', async () => {

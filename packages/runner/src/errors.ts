@@ -19,7 +19,9 @@ export type LightRunnerErrorCode =
   | 'KILLED'
   | 'CONTAINER_LOST'
   | 'TIMEOUT'
-  | 'STATE_CORRUPT';
+  | 'STATE_CORRUPT'
+  | 'FIREWALL_FAILED'
+  | 'STATE_WRITE_FAILED';
 
 /** Fields that name the subject of a failure; only the relevant ones are set. */
 export interface ErrorSubject {
@@ -138,6 +140,13 @@ export class NetworkNotFoundError extends LightRunnerError {
   }
 }
 
+/** A host firewall rule guarding a runner network could not be added. */
+export class FirewallError extends LightRunnerError {
+  constructor(network: string, detail: string) {
+    super('FIREWALL_FAILED', `host firewall for network ${network}: ${detail}`, { network });
+  }
+}
+
 /** The container of a run that should be running no longer exists. */
 export class ContainerLostError extends LightRunnerError {
   constructor(runId: string, detail: string) {
@@ -149,6 +158,14 @@ export class ContainerLostError extends LightRunnerError {
 export class StateCorruptError extends LightRunnerError {
   constructor(path: string, detail: string, cause?: unknown) {
     super('STATE_CORRUPT', `run record ${path} is unreadable: ${detail}`, { path }, cause);
+  }
+}
+
+/** A run record could not be written to the state dir (e.g. ENOSPC: the disk is full). */
+export class StateWriteError extends LightRunnerError {
+  constructor(path: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super('STATE_WRITE_FAILED', `writing run record ${path} failed: ${detail}`, { path }, cause);
   }
 }
 

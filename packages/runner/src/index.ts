@@ -1,3 +1,4 @@
+export type { RunnerEnforcement } from './enforcement/runner-enforcement.ts';
 export type { PullProgress } from './engine/pull-image.ts';
 export type { ErrorSubject, LightRunnerErrorCode } from './errors.ts';
 export {
@@ -15,13 +16,25 @@ export {
   RunNotActiveError,
   RunNotFoundError,
   StateCorruptError,
+  StateWriteError,
 } from './errors.ts';
+export type { FileTreeProblem } from './files/file-tree.ts';
+export {
+  DEFAULT_FILE_MODE,
+  FILE_MODE_MASK,
+  fileModeOf,
+  fileTreeProblem,
+  MAX_DIRECTORIES,
+  MAX_FILE_MODE,
+  MAX_FILES,
+} from './files/file-tree.ts';
+export { relativePathProblem } from './files/paths.ts';
 export { LABELS, MANAGED_FILTER } from './labels.ts';
 export type { NetworkCleanupOptions, NetworkCreateOptions } from './network/network-manager.ts';
 export { NetworkManager } from './network/network-manager.ts';
 export type { WarmPoolOptions } from './pool/pool-options.ts'; // warm-pool hook
 export { DROPPED_CAPABILITIES } from './run/container-spec.ts';
-export type { RunOptions } from './run/docker-runner.ts';
+export type { RunnerSettings, RunOptions } from './run/docker-runner.ts';
 export { DockerRunner } from './run/docker-runner.ts';
 export type { DockerRunnerOptions } from './run/options.ts';
 export {

@@ -7,7 +7,7 @@ export const LABELS = {
   runId: 'dev.light.run-id',
   /** Who asked for it (e.g. a light-run instance or a light-process run), free text. */
   owner: 'dev.light.owner',
-  /** `run` for run containers, `network` for networks created through the network helpers. */
+  /** `run` for run containers, `network` for networks created through the network helpers, `probe` for the disk quota probe's short-lived container. */
   kind: 'dev.light.kind',
 } as const;
 

@@ -9,7 +9,7 @@ export type TerminalStatus = 'succeeded' | 'failed' | 'cancelled' | 'timeout';
 
 /** One request for one hardened container. */
 export interface RunRequest {
-  /** Image reference, e.g. `light/sh` or `node:22-alpine`. Pulled when missing. */
+  /** Image reference, e.g. `localhost/light-sh` or `node:22-alpine`. Pulled when missing. */
   image: string;
   /** Files written under `workdir` before start: relative path -> content. */
   files?: Record<string, FileContent>;

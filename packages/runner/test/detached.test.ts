@@ -40,7 +40,7 @@ async function startedRecord(run: RunHandle): Promise<void> {
 
 test('a new runner over the same state dir lists, re-attaches to and cancels a detached run', async () => {
   const first = t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     id: detachedCancelId,
     detached: true,
     entrypoint: 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
@@ -78,7 +78,7 @@ test('a new runner over the same state dir lists, re-attaches to and cancels a d
 
 test('a new runner stops a detached run with SIGTERM and both handles see it cancelled', async () => {
   const first = t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     detached: true,
     entrypoint: "trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done",
   });
@@ -94,7 +94,7 @@ test('a new runner stops a detached run with SIGTERM and both handles see it can
 
 test('attaching to a finished run gives its result at once; unknown ids throw RunNotFoundError', async () => {
   const run = t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     detached: true,
     entrypoint: 'echo hi > out.txt',
     extract: ['out.txt'],
@@ -133,9 +133,10 @@ test('a record that does not parse is reported as StateCorruptError and skipped 
 });
 
 test('a caller-chosen id that is already recorded is refused without touching the record', async () => {
-  const first = await t.runner.run({ image: 'light/sh', id: takenIdId, entrypoint: 'true' }).result;
+  const first = await t.runner.run({ image: 'localhost/light-sh', id: takenIdId, entrypoint: 'true' }).result;
   assert.equal(first.status, 'succeeded');
-  const second = await t.runner.run({ image: 'light/sh', id: takenIdId, entrypoint: 'exit 1' }).result;
+  const second = await t.runner.run({ image: 'localhost/light-sh', id: takenIdId, entrypoint: 'exit 1' })
+    .result;
   assert.equal(second.error?.code, 'INVALID_REQUEST');
   assert.equal((await t.runner.get(takenIdId))?.status, 'succeeded');
 });

@@ -19,7 +19,7 @@ test('path traversal in files is rejected with INVALID_REQUEST before anything i
     ['traversal-absolute', { '/etc/passwd': 'boom' }],
     ['traversal-nul', { 'a\0b': 'boom' }],
   ] as const) {
-    const result = await t.runner.run({ image: 'light/sh', id, files, entrypoint: 'true' }).result;
+    const result = await t.runner.run({ image: 'localhost/light-sh', id, files, entrypoint: 'true' }).result;
     assert.equal(result.status, 'failed');
     assert.equal(result.error?.code, 'INVALID_REQUEST');
     assert.equal(await t.runner.get(id), undefined);
@@ -29,13 +29,14 @@ test('path traversal in files is rejected with INVALID_REQUEST before anything i
     });
     assert.deepEqual(containers, []);
   }
-  const extract = await t.runner.run({ image: 'light/sh', extract: ['/app/../../etc/shadow'] }).result;
+  const extract = await t.runner.run({ image: 'localhost/light-sh', extract: ['/app/../../etc/shadow'] })
+    .result;
   assert.equal(extract.error?.code, 'INVALID_REQUEST');
 });
 
 test('a symlink output is never followed: .lp-output.json -> /etc/passwd yields no artifact', async () => {
   const run = t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint:
       'ln -s /etc/passwd .lp-output.json; mkdir out; echo real > out/real.txt; ln -s /etc/passwd out/link',
     extract: ['.lp-output.json', 'out'],
@@ -54,7 +55,7 @@ test('a symlink output is never followed: .lp-output.json -> /etc/passwd yields 
 test('an extracted file over maxExtractBytes fails the run with EXTRACT_TOO_LARGE naming path and limit', async () => {
   const small = t.sibling({ maxExtractBytes: 1000 });
   const run = small.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'head -c 5000 /dev/zero > big.bin',
     extract: ['big.bin'],
   });
@@ -69,10 +70,10 @@ test('an extracted file over maxExtractBytes fails the run with EXTRACT_TOO_LARG
 test('an image that is neither local nor pullable ends IMAGE_UNAVAILABLE naming the image and reason', async () => {
   const progress: string[] = [];
   const runner = t.sibling({ onPullProgress: (e) => progress.push(e.status) });
-  const result = await runner.run({ image: 'light/does-not-exist:1.0', entrypoint: 'true' }).result;
+  const result = await runner.run({ image: 'localhost/light-does-not-exist:1.0', entrypoint: 'true' }).result;
   assert.equal(result.status, 'failed');
   assert.equal(result.error?.code, 'IMAGE_UNAVAILABLE');
-  assert.match(result.error?.message ?? '', /light\/does-not-exist:1\.0 is unavailable: \S+/);
+  assert.match(result.error?.message ?? '', /localhost\/light-does-not-exist:1\.0 is unavailable: \S+/);
 });
 
 test('an engine that does not answer gives ENGINE_UNREACHABLE naming the socket', async () => {
@@ -86,7 +87,8 @@ test('an engine that does not answer gives ENGINE_UNREACHABLE naming the socket'
     runner.ping(),
     (err: unknown) => err instanceof EngineUnreachableError && err.message.includes(socketPath),
   );
-  const result = await runner.run({ image: 'light/sh', networks: ['none'], entrypoint: 'true' }).result;
+  const result = await runner.run({ image: 'localhost/light-sh', networks: ['none'], entrypoint: 'true' })
+    .result;
   assert.equal(result.error?.code, 'ENGINE_UNREACHABLE');
   assert.deepEqual(await t.runner.ping().then((p) => typeof p.version), 'string');
 });

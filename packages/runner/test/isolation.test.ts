@@ -33,7 +33,7 @@ async function server(id: string, networks?: string[]): Promise<RunHandle> {
   });
   const run = t.runner.run(
     {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       id,
       networks,
       files: { 'www/index.html': `hello from ${id}` },
@@ -47,7 +47,7 @@ async function server(id: string, networks?: string[]): Promise<RunHandle> {
 
 test('dropped capabilities are really gone inside the container: ping, mknod and chroot fail', async () => {
   const { status, lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint:
       'ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1; echo "ping=$?"; mknod /tmp/dev c 1 3 2>/dev/null; echo "mknod=$?"; ' +
       'chroot / true 2>/dev/null; echo "chroot=$?"; grep CapEff /proc/self/status',
@@ -62,7 +62,7 @@ test('dropped capabilities are really gone inside the container: ping, mknod and
 
 test('no-new-privileges and the PID limit hold inside the container', async () => {
   const { lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'grep NoNewPrivs /proc/self/status; cat /sys/fs/cgroup/pids/pids.max',
   });
   assert.deepEqual(lines, ['NoNewPrivs:\t1', '100']);
@@ -73,7 +73,7 @@ test("networks ['none'] leaves only loopback: the bridge gateway cannot be reach
   const subnet: string = bridge.IPAM?.Config?.[0]?.Subnet ?? '172.17.0.0/16';
   const gateway = bridge.IPAM?.Config?.[0]?.Gateway ?? subnet.replace(/\.0\/\d+$/, '.1');
   const { status, lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     networks: ['none'],
     entrypoint: `ls /sys/class/net; nc -w 2 ${gateway} 80 </dev/null 2>/dev/null; echo "nc=$?"`,
   });
@@ -85,7 +85,7 @@ test('two runs on the default network cannot reach each other', async () => {
   const id = `iso-server-${randomUUID().slice(0, 8)}`;
   const srv = await server(id);
   const { lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: `nslookup ${id} >/dev/null 2>&1 && echo resolved; ${get(id)} 2>/dev/null; echo "nc=$?"`,
   });
   await srv.cancel();
@@ -99,7 +99,7 @@ test('two runs sharing a named network talk to each other by run id', async () =
   const id = `shared-server-${randomUUID().slice(0, 8)}`;
   const srv = await server(id, [network]);
   const { status, lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     networks: [network],
     entrypoint: `${get(id)} | tail -n 1`,
   });
@@ -116,7 +116,7 @@ test('a second network is connected before start and reaches its peers', async (
   const id = `second-server-${randomUUID().slice(0, 8)}`;
   const srv = await server(id, [network]);
   const { status, lines } = await output({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     networks: ['bridge', network],
     entrypoint: `ls /sys/class/net | grep -c eth; ${get(id)} | tail -n 1`,
   });
@@ -130,12 +130,12 @@ test('a second network is connected before start and reaches its peers', async (
 test('a default network removed behind a runner is recreated and the run still starts', async () => {
   const defaultNetwork = `light-test-default-${randomUUID().slice(0, 8)}`;
   const runner = t.sibling({ defaultNetwork });
-  const first = await runner.run({ image: 'light/sh', entrypoint: 'true' }).result;
+  const first = await runner.run({ image: 'localhost/light-sh', entrypoint: 'true' }).result;
   assert.equal(first.status, 'succeeded');
   const other = t.sibling({ defaultNetwork });
   await other.close(); // nothing uses the network now, so this removes it
   assert.equal(await runner.networks.exists(defaultNetwork), false);
-  const again = await runner.run({ image: 'light/sh', entrypoint: 'echo ok' }).result;
+  const again = await runner.run({ image: 'localhost/light-sh', entrypoint: 'echo ok' }).result;
   assert.equal(again.status, 'succeeded', JSON.stringify(again));
   const info = await new Dockerode().getNetwork(defaultNetwork).inspect();
   assert.equal(info.Options?.['com.docker.network.bridge.enable_icc'], 'false');
@@ -144,11 +144,14 @@ test('a default network removed behind a runner is recreated and the run still s
 });
 
 test('runtime and GPU options reach the engine: runsc and GPUs, absent here, fail with typed errors', async () => {
-  const gvisor = await t.sibling({ runtime: 'runsc' }).run({ image: 'light/sh', entrypoint: 'true' }).result;
+  const gvisor = await t
+    .sibling({ runtime: 'runsc' })
+    .run({ image: 'localhost/light-sh', entrypoint: 'true' }).result;
   assert.equal(gvisor.status, 'failed');
   assert.equal(gvisor.error?.code, 'CREATE_FAILED');
   assert.match(gvisor.error?.message ?? '', /runsc/);
-  const gpu = await t.sibling({ gpus: 'all' }).run({ image: 'light/sh', entrypoint: 'true' }).result;
+  const gpu = await t.sibling({ gpus: 'all' }).run({ image: 'localhost/light-sh', entrypoint: 'true' })
+    .result;
   assert.equal(gpu.status, 'failed');
   assert.equal(gpu.error?.code, 'START_FAILED');
   assert.match(gpu.error?.message ?? '', /gpu/);

@@ -34,7 +34,7 @@ test('network helpers create once, report existence and refuse to remove a netwo
     ready = resolve;
   });
   const run = t.runner.run(
-    { image: 'light/sh', networks: [name], entrypoint: 'echo up; sleep 60' },
+    { image: 'localhost/light-sh', networks: [name], entrypoint: 'echo up; sleep 60' },
     { onLog: (l) => l.line === 'up' && ready() },
   );
   await up;
@@ -80,7 +80,10 @@ test('reapOrphans removes containers nobody owns, keeps live and detached runs, 
   const up = new Promise<void>((resolve) => {
     ready = resolve;
   });
-  const live = t.runner.run({ image: 'light/sh', entrypoint: 'echo up; sleep 60' }, { onLog: () => ready() });
+  const live = t.runner.run(
+    { image: 'localhost/light-sh', entrypoint: 'echo up; sleep 60' },
+    { onLog: () => ready() },
+  );
   await up;
   const unused = `light-test-reap-${randomUUID().slice(0, 6)}`;
   await t.runner.networks.create(unused);

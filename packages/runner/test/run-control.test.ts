@@ -25,14 +25,15 @@ function startedRun(
 
 test('a sleep 60 with a 1 s timeout ends quickly with status timeout', async () => {
   const began = Date.now();
-  const result = await t.runner.run({ image: 'light/sh', entrypoint: 'sleep 60', timeoutMs: 1000 }).result;
+  const result = await t.runner.run({ image: 'localhost/light-sh', entrypoint: 'sleep 60', timeoutMs: 1000 })
+    .result;
   assert.equal(result.status, 'timeout');
   assert.equal(result.error?.code, 'TIMEOUT');
   assert.ok(Date.now() - began < 30_000, 'did not hang');
 });
 
 test('cancel kills a running run at once and it ends cancelled', async () => {
-  const { run, ready } = startedRun({ image: 'light/sh', entrypoint: 'echo ready; sleep 60' });
+  const { run, ready } = startedRun({ image: 'localhost/light-sh', entrypoint: 'echo ready; sleep 60' });
   await ready;
   const began = Date.now();
   await run.cancel();
@@ -44,7 +45,7 @@ test('cancel kills a running run at once and it ends cancelled', async () => {
 });
 
 test('cancel right after run() ends cancelled without the entrypoint running to completion', async () => {
-  const run = t.runner.run({ image: 'light/sh', entrypoint: 'sleep 60' });
+  const run = t.runner.run({ image: 'localhost/light-sh', entrypoint: 'sleep 60' });
   await run.cancel();
   assert.equal((await run.result).status, 'cancelled');
 });
@@ -57,7 +58,7 @@ test('stop sends SIGTERM, which a trapping process handles before exiting; statu
   });
   const run = t.runner.run(
     {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       entrypoint: "trap 'echo got-term; exit 0' TERM; echo ready; while true; do sleep 0.1; done",
     },
     {
@@ -75,7 +76,7 @@ test('stop sends SIGTERM, which a trapping process handles before exiting; statu
 });
 
 test('stop ends a plain command that has no signal handler of its own well before the grace period', async () => {
-  const { run, ready } = startedRun({ image: 'light/sh', entrypoint: 'echo ready; sleep 60' });
+  const { run, ready } = startedRun({ image: 'localhost/light-sh', entrypoint: 'echo ready; sleep 60' });
   await ready;
   const began = Date.now();
   await run.stop({ graceMs: 60_000 });
@@ -85,7 +86,7 @@ test('stop ends a plain command that has no signal handler of its own well befor
 
 test('stop kills a process that ignores the signal once the grace period is over', async () => {
   const { run, ready } = startedRun({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: "trap '' TERM; echo ready; sleep 60 & wait",
   });
   await ready;
@@ -98,11 +99,11 @@ test('stop kills a process that ignores the signal once the grace period is over
 test('pause freezes the run and resume continues it; both states are persisted', async () => {
   const lines: string[] = [];
   const run = t.runner.run(
-    { image: 'light/sh', entrypoint: 'echo ready; read line; echo "got $line"', input: 'unused' },
+    { image: 'localhost/light-sh', entrypoint: 'echo ready; read line; echo "got $line"', input: 'unused' },
     { onLog: (l) => lines.push(l.line) },
   );
   const ticker = startedRun({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'echo ready; i=0; while [ $i -lt 400 ]; do i=$((i+1)); sleep 0.05; done; echo done',
   });
   await ticker.ready;
@@ -121,7 +122,7 @@ test('pause freezes the run and resume continues it; both states are persisted',
 
 test('a process over the memory limit ends failed with OUT_OF_MEMORY naming the limit', async () => {
   const result = await t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'head -c 200000000 /dev/zero | tail > /dev/null',
   }).result;
   assert.equal(result.status, 'failed');

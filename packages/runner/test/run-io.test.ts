@@ -18,7 +18,7 @@ test('a run with files and stdin input extracts what the container wrote', async
   const logs: LogLine[] = [];
   const run = t.runner.run(
     {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: { 'greeting.txt': 'hello', 'conf/app.json': '{"a":1}' },
       input: { name: 'ada', n: [1, 2] },
       entrypoint:
@@ -50,7 +50,7 @@ test('a run with files and stdin input extracts what the container wrote', async
 test('a binary file goes in as base64 and comes out byte for byte', async () => {
   const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const run = t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     files: { 'in/blob.bin': { content: bytes.toString('base64'), encoding: 'base64' } },
     entrypoint: 'mkdir -p /tmp/out/deep && cp in/blob.bin /tmp/out/deep/copy.bin',
     extract: ['/tmp/out'],
@@ -67,7 +67,7 @@ test('env values with shell metacharacters reach the process unchanged', async (
   const tricky = '$(id) `whoami` ; rm -rf / | & "quoted" \'single\' $HOME \\n';
   const logs: string[] = [];
   const run = t.runner.run(
-    { image: 'light/sh', env: { TRICKY: tricky }, entrypoint: 'printf "%s" "$TRICKY"' },
+    { image: 'localhost/light-sh', env: { TRICKY: tricky }, entrypoint: 'printf "%s" "$TRICKY"' },
     { onLog: (l) => logs.push(l.line) },
   );
   assert.equal((await run.result).status, 'succeeded');
@@ -77,7 +77,7 @@ test('env values with shell metacharacters reach the process unchanged', async (
 test('setup commands run in order before the entrypoint and a failing one stops the chain', async () => {
   const logs: string[] = [];
   const ok = t.runner.run(
-    { image: 'light/sh', setup: ['echo one > log', 'echo two >> log'], entrypoint: 'cat log' },
+    { image: 'localhost/light-sh', setup: ['echo one > log', 'echo two >> log'], entrypoint: 'cat log' },
     { onLog: (l) => logs.push(l.line) },
   );
   assert.equal((await ok.result).status, 'succeeded');
@@ -85,7 +85,7 @@ test('setup commands run in order before the entrypoint and a failing one stops 
 
   const broken: string[] = [];
   const failing = t.runner.run(
-    { image: 'light/sh', setup: ['false'], entrypoint: 'echo never' },
+    { image: 'localhost/light-sh', setup: ['false'], entrypoint: 'echo never' },
     { onLog: (l) => broken.push(l.line) },
   );
   const result = await failing.result;
@@ -96,7 +96,7 @@ test('setup commands run in order before the entrypoint and a failing one stops 
 
 test('a non-zero exit ends failed with the exit code and no artifacts', async () => {
   const result = await t.runner.run({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'echo x > out.txt; exit 3',
     extract: ['out.txt'],
   }).result;
@@ -110,7 +110,7 @@ test('a run without entrypoint runs the image command in the given workdir with 
   const logs: string[] = [];
   const result = await t.runner.run(
     {
-      image: 'light/python',
+      image: 'localhost/light-python',
       workdir: '/work/dir',
       entrypoint: 'pwd; python3 -c "import sys; print(repr(sys.stdin.read()))"',
     },
@@ -119,7 +119,7 @@ test('a run without entrypoint runs the image command in the given workdir with 
   assert.equal(result.status, 'succeeded', JSON.stringify(result));
   assert.deepEqual(logs, ['/work/dir', "''"]);
 
-  const plain = await t.runner.run({ image: 'light/sh', files: { 'x.txt': 'x' } }).result;
+  const plain = await t.runner.run({ image: 'localhost/light-sh', files: { 'x.txt': 'x' } }).result;
   assert.equal(plain.status, 'succeeded', JSON.stringify(plain));
 });
 
@@ -127,7 +127,7 @@ test('the container hostname is the run id', async () => {
   const logs: string[] = [];
   const run = t.runner.run(
     {
-      image: 'light/node',
+      image: 'localhost/light-node',
       id: hostNameCheckId,
       entrypoint: 'node -e "console.log(require(\'os\').hostname())"',
     },
@@ -145,7 +145,7 @@ test('a file given a mode keeps it: an executable script runs directly', async (
   const logs: string[] = [];
   const result = await t.runner.run(
     {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: {
         'bin/hello.sh': { content: '#!/bin/sh\necho "mode ok"\n', encoding: 'utf8', mode: 0o755 },
         'plain.txt': 'x',

@@ -8,7 +8,7 @@ import { DockerRunner, LABELS, type LogLine, type RunRequest } from '../src/inde
 import { testRunner } from './support/test-runner.ts';
 
 const docker = new Dockerode();
-const t = testRunner('pool', { warmPool: { images: ['light/sh'], size: 2 } });
+const t = testRunner('pool', { warmPool: { images: ['localhost/light-sh'], size: 2 } });
 /** The same dirs and owner, no pool: the cold path to compare with. */
 const cold = t.sibling({ warmPool: undefined });
 
@@ -55,7 +55,7 @@ const tricky = `a $HOME "dq" 'sq' \`id\` $(echo no) ; | & \\n * end`;
 
 test('a pooled run gives the same observable result as a cold run', async () => {
   const request: RunRequest = {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     files: { 'in.txt': 'hello', 'sub/deep/x.txt': 'x' },
     input: { name: 'ada', n: [1, 2] },
     env: { TRICKY: tricky, OTHER: "it's" },
@@ -92,7 +92,7 @@ test('a pooled run gives the same observable result as a cold run', async () => 
 
 test('a pooled run without input sees an empty stdin', async () => {
   const parked = await refilled();
-  const r = await runWithLogs(t.runner, { image: 'light/sh', entrypoint: 'wc -c' });
+  const r = await runWithLogs(t.runner, { image: 'localhost/light-sh', entrypoint: 'wc -c' });
   assert.ok(parked.has(r.run.id));
   assert.deepEqual(
     r.logs.map((l) => l.replace(/\s+/g, '')),
@@ -103,7 +103,7 @@ test('a pooled run without input sees an empty stdin', async () => {
 test('a pooled run that exits non-zero fails with its exit code', async () => {
   const parked = await refilled();
   const r = await runWithLogs(t.runner, {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint: 'echo bye; exit 3',
     extract: ['x'],
   });
@@ -116,7 +116,11 @@ test('a pooled run that exits non-zero fails with its exit code', async () => {
 test('a pooled run is killed at its timeout', async () => {
   const parked = await refilled();
   const began = Date.now();
-  const r = await runWithLogs(t.runner, { image: 'light/sh', entrypoint: 'sleep 60', timeoutMs: 800 });
+  const r = await runWithLogs(t.runner, {
+    image: 'localhost/light-sh',
+    entrypoint: 'sleep 60',
+    timeoutMs: 800,
+  });
   assert.ok(parked.has(r.run.id));
   assert.equal(r.result.status, 'timeout');
   assert.equal(r.result.error?.code, 'TIMEOUT');
@@ -130,7 +134,7 @@ test('a pooled run can be cancelled, and the pool refills in the background', as
     markReady = resolve;
   });
   const run = t.runner.run(
-    { image: 'light/sh', entrypoint: 'echo ready; sleep 60' },
+    { image: 'localhost/light-sh', entrypoint: 'echo ready; sleep 60' },
     { onLog: (l) => l.line === 'ready' && markReady() },
   );
   assert.ok(parked.has(run.id));
@@ -147,7 +151,7 @@ test('a pooled run can be cancelled, and the pool refills in the background', as
 test('security defaults hold inside a pooled container', async () => {
   const parked = await refilled();
   const request: RunRequest = {
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     entrypoint:
       'grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max',
   };
@@ -181,11 +185,11 @@ test('security defaults hold inside a pooled container', async () => {
 test('ineligible requests take the cold path and leave the pool alone', async () => {
   const parked = await refilled();
   const requests: RunRequest[] = [
-    { image: 'light/sh', entrypoint: 'pwd', workdir: '/work' },
-    { image: 'light/sh', entrypoint: 'true', networks: ['none'] },
-    { image: 'light/sh', entrypoint: 'true', id: `pool-caller-${process.pid}` },
-    { image: 'light/sh', entrypoint: 'true', labels: { team: 'a' } },
-    { image: 'light/sh' },
+    { image: 'localhost/light-sh', entrypoint: 'pwd', workdir: '/work' },
+    { image: 'localhost/light-sh', entrypoint: 'true', networks: ['none'] },
+    { image: 'localhost/light-sh', entrypoint: 'true', id: `pool-caller-${process.pid}` },
+    { image: 'localhost/light-sh', entrypoint: 'true', labels: { team: 'a' } },
+    { image: 'localhost/light-sh' },
   ];
   for (const request of requests) {
     const r = await runWithLogs(t.runner, request);
@@ -196,7 +200,7 @@ test('ineligible requests take the cold path and leave the pool alone', async ()
 });
 
 test('reapOrphans leaves parked containers; close() removes them', async () => {
-  await using other = testRunner('pool-close', { warmPool: { images: ['light/sh'], size: 1 } });
+  await using other = testRunner('pool-close', { warmPool: { images: ['localhost/light-sh'], size: 1 } });
   await other.runner.warmUp();
   assert.equal((await parkedIds(other.owner)).size, 1);
   const report = await other.runner.reapOrphans();
@@ -205,7 +209,7 @@ test('reapOrphans leaves parked containers; close() removes them', async () => {
   await other.runner.close();
   assert.deepEqual(await ownContainers(other.owner), []);
   // A runner of the same owner without this pool reaps what a dead pool left behind.
-  await using third = testRunner('pool-reap', { warmPool: { images: ['light/sh'], size: 1 } });
+  await using third = testRunner('pool-reap', { warmPool: { images: ['localhost/light-sh'], size: 1 } });
   await third.runner.warmUp();
   const reaped = await third.sibling({ warmPool: undefined }).reapOrphans();
   assert.equal(reaped.containers.length, 1);
@@ -213,14 +217,14 @@ test('reapOrphans leaves parked containers; close() removes them', async () => {
 
 test('a re-tagged image is not served from a stale parked container', async () => {
   const tag = `light-pool-retag-${process.pid}`;
-  await docker.getImage('light/sh').tag({ repo: tag, tag: 'latest' });
+  await docker.getImage('localhost/light-sh').tag({ repo: tag, tag: 'latest' });
   try {
     await using r = testRunner('pool-retag', { warmPool: { images: [`${tag}:latest`], size: 1 } });
     await r.runner.warmUp();
     const stale = await parkedIds(r.owner);
     assert.equal(stale.size, 1);
-    await docker.getImage('light/node').tag({ repo: tag, tag: 'latest' });
-    // light/sh has no node: only a container of the new image can print this.
+    await docker.getImage('localhost/light-node').tag({ repo: tag, tag: 'latest' });
+    // localhost/light-sh has no node: only a container of the new image can print this.
     const r2 = await runWithLogs(r.runner, {
       image: `${tag}:latest`,
       entrypoint: 'node -e "console.log(6*7)"',

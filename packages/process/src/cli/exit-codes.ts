@@ -13,7 +13,12 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Codes of input errors (exit 2); every other `LightProcessError` code means the work failed (exit 1). */
+/**
+ * Codes of input errors (exit 2); every other `LightProcessError` code means the work failed
+ * (exit 1), among them an unreachable light-run or light serve (`LIGHT_RUN_UNREACHABLE`,
+ * `LIGHT_SERVE_UNREACHABLE`) and a remote error this side cannot call the user's
+ * (`REMOTE_FAILED`).
+ */
 const INPUT_ERRORS: ReadonlySet<string> = new Set([
   'USAGE',
   'WORKFLOW_NOT_FOUND',

@@ -1,4 +1,5 @@
 import { LightProcessError } from '../errors.ts';
+import { formatBytes } from '../files/read-node-files.ts';
 
 /** light-run cannot be reached: connection refused, unknown host, or no answer in time. */
 export class LightRunUnreachableError extends LightProcessError {
@@ -30,6 +31,29 @@ export class LightRunHttpError extends LightProcessError {
     this.status = status;
     this.remoteCode = remoteCode;
     this.url = url;
+  }
+}
+
+/**
+ * A `POST /run` body over light-run's body limit: refused before sending, or answered 413.
+ * Code `NODE_FILES_TOO_LARGE`; the executor adds the node's id.
+ */
+export class RequestTooLargeError extends LightProcessError {
+  /** Size of the JSON body, in bytes. */
+  readonly bytes: number;
+  /** light-run's body limit, in bytes; null when light-run refused with a 413 without saying. */
+  readonly maxBytes: number | null;
+
+  constructor(url: string, bytes: number, maxBytes: number | null, options: { cause?: unknown } = {}) {
+    const limit = maxBytes === null ? 'the body limit' : `the ${formatBytes(maxBytes)} body limit`;
+    const answered = maxBytes === null ? ' (it answered 413)' : '';
+    super(
+      'NODE_FILES_TOO_LARGE',
+      `its request of ${formatBytes(bytes)} (files and input) is over ${limit} of light-run at ${url}${answered}`,
+      { ...options, details: { url, bytes, maxBytes } },
+    );
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
   }
 }
 

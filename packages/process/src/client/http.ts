@@ -97,6 +97,18 @@ export class LightRunHttp {
     }
   }
 
+  /** Reads the body as bytes; a transport failure mid-body is reported as unreachable. */
+  async readBytes(response: Response, call: HttpCall): Promise<ArrayBuffer> {
+    try {
+      return await response.arrayBuffer();
+    } catch (cause) {
+      if (call.signal?.aborted) throw call.signal.reason ?? cause;
+      throw new LightRunUnreachableError(this.baseUrl, describeFetchFailure(cause, call.timeoutMs), {
+        cause,
+      });
+    }
+  }
+
   private async httpError(url: string, response: Response): Promise<LightRunHttpError> {
     let text = '';
     try {

@@ -1,6 +1,12 @@
 import { LightProcessError } from '../errors.ts';
 import { OUTPUT_FILE, parseOutputFile } from '../execution/output-channel.ts';
-import type { RunStepOptions, StepLogLine, StepOutcome, StepStatus } from '../execution/step-runner.ts';
+import type {
+  RunStepOptions,
+  ServiceOptions,
+  StepLogLine,
+  StepOutcome,
+  StepStatus,
+} from '../execution/step-runner.ts';
 import { LightRunHttpError } from './errors.ts';
 import type { LogLineResponse, RunStateResponse } from './wire.ts';
 import type { RunBody, StopBody } from './wire-types.ts';
@@ -9,15 +15,15 @@ import type { RunBody, StopBody } from './wire-types.ts';
 export interface LightRunCalls {
   readonly url: string;
   submit(body: RunBody, options?: { signal?: AbortSignal }): Promise<RunStateResponse>;
-  getRun(id: string, options?: { waitMs?: number }): Promise<RunStateResponse>;
+  getRun(id: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<RunStateResponse>;
   waitForEnd(id: string, options?: { timeoutMs?: number }): Promise<RunStateResponse>;
   followLogs(
     id: string,
     options: { signal?: AbortSignal; onLine: (line: LogLineResponse) => void },
   ): Promise<void>;
-  cancel(id: string): Promise<RunStateResponse>;
+  cancel(id: string, options?: { retry?: boolean }): Promise<RunStateResponse>;
   stop(id: string, body?: StopBody): Promise<RunStateResponse>;
-  artifact(id: string, path: string): Promise<Buffer | null>;
+  artifact(id: string, path: string, options?: { signal?: AbortSignal }): Promise<Buffer | null>;
 }
 
 /** How long the log stream may lag behind the end of its run before it is cut, in ms. */
@@ -27,16 +33,21 @@ const END_AFTER_KILL_MS = 30_000;
 /** How long a service may take to reach `running`, in ms. */
 const SERVICE_START_MS = 60_000;
 
-/** Runs one step through light-run: detached submit, live logs, long-poll to the end, output artifact. */
+/**
+ * Runs one step through light-run: detached submit, live logs, long-poll to the end, output
+ * artifact. An abort at any moment reaches the run: the submit is never cut mid-request (a
+ * cut POST may still create a run whose id would be lost), so an abort during it cancels
+ * the run as soon as its id is known. When light-run cannot be reached while waiting (after
+ * the retries of the long poll), the run is cancelled before the error is thrown.
+ */
 export async function runStepOverHttp(
   client: LightRunCalls,
   body: RunBody,
   options: RunStepOptions,
 ): Promise<StepOutcome> {
   const { signal } = options;
-  if (signal?.aborted)
-    return { runId: '', status: 'cancelled', exitCode: null, durationMs: null, output: undefined };
-  const submitted = await client.submit(body);
+  if (signal?.aborted) return notStarted();
+  const submitted = await client.submit(options.lease ? { ...body, lease: options.lease } : body);
   const id = submitted.id;
   options.onStart?.(id);
 
@@ -51,19 +62,18 @@ export async function runStepOverHttp(
 
   let cancelError: unknown;
   const onAbort = (): void => {
-    client.cancel(id).catch((error: unknown) => {
-      // A run that already ended answers 404/409: nothing left to cancel.
-      if (!(error instanceof LightRunHttpError && (error.status === 404 || error.status === 409)))
-        cancelError = error;
+    cancelRun(client, id).catch((error: unknown) => {
+      cancelError = error;
     });
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   let end: RunStateResponse;
   try {
     end = await endOf(client, id, signal);
   } catch (error) {
     logsStop.abort();
-    throw error;
+    throw await orphanGuard(client, id, error, options.lease);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
@@ -78,12 +88,18 @@ export async function runStepOverHttp(
   if (!drained) logsStop.abort();
   await logs;
 
-  const status = stepStatus(end, signal);
+  let status = stepStatus(end, signal);
   let output: unknown;
   if (status === 'succeeded') {
-    const parsed = parseOutputFile(await client.artifact(id, OUTPUT_FILE));
-    if (parsed.warning) emit(notice(parsed.warning));
-    output = parsed.value;
+    try {
+      const parsed = parseOutputFile(await client.artifact(id, OUTPUT_FILE, signal ? { signal } : {}));
+      if (parsed.warning) emit(notice(parsed.warning));
+      output = parsed.value;
+    } catch (error) {
+      // Cancelled while the output downloaded: the run itself has ended, only the download stops.
+      if (!signal?.aborted) throw error;
+      status = 'cancelled';
+    }
   }
   return {
     runId: id,
@@ -93,6 +109,47 @@ export async function runStepOverHttp(
     ...(end.error ? { error: { code: end.error.code, message: end.error.message } } : {}),
     output,
   };
+}
+
+/** Cancels a run; a run that already ended (404/409) has nothing left to cancel. */
+async function cancelRun(client: LightRunCalls, id: string, retry = true): Promise<void> {
+  try {
+    await client.cancel(id, { retry });
+  } catch (error) {
+    if (error instanceof LightRunHttpError && (error.status === 404 || error.status === 409)) return;
+    throw error;
+  }
+}
+
+/**
+ * The wait for a run failed (light-run unreachable past the retries, or a bad answer): the
+ * run may still be alive, so it is cancelled; the error says whether that worked.
+ */
+async function orphanGuard(
+  client: LightRunCalls,
+  id: string,
+  error: unknown,
+  lease: string | undefined,
+): Promise<unknown> {
+  if (!(error instanceof LightProcessError)) return error; // an abort reason or a bug: passed on as is
+  let outcome: string;
+  try {
+    // One attempt: the wait already retried; the lease is there for a light-run gone for good.
+    await cancelRun(client, id, false);
+    outcome = `run ${id} was cancelled`;
+  } catch {
+    // Reported in the message below; the lease (when there is one) is the fallback.
+    const fallback = lease ? `: light-run ends it when lease ${lease} expires` : '';
+    outcome = `run ${id} could not be cancelled either${fallback}`;
+  }
+  return new LightProcessError(error.code, `${error.message}; ${outcome}`, {
+    cause: error,
+    details: { runId: id, ...(typeof error.details === 'object' ? error.details : {}) },
+  });
+}
+
+function notStarted(): StepOutcome {
+  return { runId: '', status: 'cancelled', exitCode: null, durationMs: null, output: undefined };
 }
 
 /**
@@ -129,25 +186,32 @@ async function endOf(
 export async function startServiceOverHttp(
   client: LightRunCalls,
   body: RunBody,
-  options: { signal?: AbortSignal },
+  options: ServiceOptions,
 ): Promise<{ id: string }> {
-  let state = await client.submit(body, options);
+  // Not cut by the signal (see runStepOverHttp): once submitted, an abort cancels it below.
+  let state = await client.submit({
+    ...body,
+    service: true,
+    ...(options.lease ? { lease: options.lease } : {}),
+  });
   const deadline = Date.now() + SERVICE_START_MS;
-  while (state.status === 'queued' || state.status === 'paused') {
-    if (Date.now() > deadline || options.signal?.aborted) break;
-    await delay(100);
-    state = await client.getRun(state.id);
+  try {
+    while (state.status === 'queued' || state.status === 'paused') {
+      if (Date.now() > deadline || options.signal?.aborted) break;
+      await delay(100);
+      state = await client.getRun(state.id);
+    }
+  } catch (error) {
+    throw await orphanGuard(client, state.id, error, options.lease);
   }
   if (state.status !== 'running') {
     if (state.status === 'queued' || state.status === 'paused') {
-      // Never reached `running` in time: cancel it so that no container outlives the run.
-      await client.cancel(state.id).catch((error: unknown) => {
+      // Never reached `running` in time (or the workflow stopped): no container may outlive it.
+      await cancelRun(client, state.id).catch((error: unknown) => {
         throw new LightProcessError(
           'RUN_SCOPE_FAILED',
           `cannot cancel service run ${state.id}: ${message(error)}`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       });
     }
@@ -162,9 +226,9 @@ export async function startServiceOverHttp(
 }
 
 /** Stops a service and waits until it ended; a run that is already gone is fine. */
-export async function stopServiceOverHttp(client: LightRunCalls, id: string): Promise<void> {
+export async function stopServiceOverHttp(client: LightRunCalls, id: string, graceMs = 3_000): Promise<void> {
   try {
-    await client.stop(id, { grace: 3_000 });
+    await client.stop(id, { grace: graceMs });
   } catch (error) {
     if (error instanceof LightRunHttpError && (error.status === 404 || error.status === 409)) return;
     throw error;

@@ -35,6 +35,33 @@ export const healthResponse = z.looseObject({
 /** A validated health answer. */
 export type HealthResponse = z.infer<typeof healthResponse>;
 
+/** `GET /info`: the settings the light-run applies to every run (sizes in bytes). */
+export const infoResponse = z.looseObject({
+  version: z.string(),
+  backend: z.string(),
+  maxConcurrent: z.number(),
+  maxServices: z.number().optional(),
+  keepRuns: z.number().optional(),
+  keepForMs: z.number().optional(),
+  allowNetworks: z.array(z.string()).optional(),
+  limits: z.looseObject({
+    memoryBytes: z.number(),
+    cpus: z.number(),
+    pids: z.number(),
+    diskBytes: z.number(),
+  }),
+  runtime: z.string().nullable(),
+  gpus: z.union([z.literal('all'), z.number()]).nullable(),
+  bodyLimitBytes: z.number(),
+  warmPool: z.looseObject({ images: z.array(z.string()), size: z.number() }).nullable(),
+  enforcement: z.looseObject({
+    disk: z.looseObject({ mode: z.string(), detail: z.string() }),
+    hostFirewall: z.looseObject({ enforced: z.boolean(), detail: z.string() }),
+  }),
+});
+/** A validated `GET /info` answer. */
+export type InfoResponse = z.infer<typeof infoResponse>;
+
 /** One NDJSON log line of `GET /runs/:id/logs`. */
 export const logLineResponse = z.looseObject({
   stream: z.enum(['stdout', 'stderr']),
@@ -55,3 +82,12 @@ export const networkCleanupResponse = z.looseObject({ removed: z.array(z.string(
 export const errorResponse = z.object({
   error: z.looseObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
+
+/** `POST /leases` and `POST /leases/:id/renew`. */
+export const leaseResponse = z.looseObject({
+  id: z.string().min(1),
+  ttlMs: z.number().int().positive(),
+  expiresAt: z.string(),
+});
+/** A validated lease answer. */
+export type LeaseResponse = z.infer<typeof leaseResponse>;

@@ -103,6 +103,7 @@ export class DagRun {
     try {
       outcome = await this.options.runner.runStep(nodeRequest(node, input, this.context), {
         signal: controller.signal,
+        ...(this.context.lease ? { lease: this.context.lease } : {}),
         onStart: (id) => {
           runId = id;
         },
@@ -180,7 +181,15 @@ export class DagRun {
 
   private crashed(activation: Activation, error: unknown): NodeResult {
     const code = error instanceof LightProcessError ? error.code : 'NODE_FAILED';
-    const message = `node "${activation.nodeId}" could not run: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = error instanceof Error ? error.message : String(error);
+    const node = `node "${activation.nodeId}"`;
+    // Said as what it is: light-run unreachable, or a request too large, is not a crash of the node.
+    const message =
+      code === 'LIGHT_RUN_UNREACHABLE'
+        ? `${node}: ${reason}`
+        : code === 'NODE_FILES_TOO_LARGE'
+          ? `${node} was refused: ${reason}`
+          : `${node} could not run: ${reason}`;
     return this.result(activation.nodeId, activation.iteration, Date.now(), {
       status: 'failed',
       code,

@@ -1,6 +1,7 @@
 import type { RunBody } from '../client/wire-types.ts';
 import { LightProcessError } from '../errors.ts';
 import type { NodeFile, ServiceDefinition, WorkflowDefinition, WorkflowNode } from '../model/definitions.ts';
+import { type EnvSource, resolveEnvNames } from './env-policy.ts';
 import { DEFAULT_WORKDIR, outputExtractPath } from './output-channel.ts';
 
 /**
@@ -17,8 +18,10 @@ export interface RequestContext {
   networks: ReadonlyMap<string, string>;
   /** service id -> its light-run id, which is its hostname. */
   services: ReadonlyMap<string, string>;
-  /** Where `env` names get their values. */
-  env: Readonly<Record<string, string | undefined>>;
+  /** Where `env` names get their values: the values `resolveWorkflowEnv` returned, or a policy. */
+  env: EnvSource;
+  /** The lease every run is tied to (passed to `runStep`, not part of the body built here). */
+  lease?: string;
 }
 
 /** Maps one node and its runtime input to a light-run `POST /run` body, field by field. */
@@ -31,7 +34,10 @@ export function nodeRequest(node: WorkflowNode, input: unknown, context: Request
   const networks = rewriteNetworks(node.networks ?? context.defaults?.networks ?? [], context.networks);
   if (networks.length > 0) body.networks = networks;
   if (node.workdir !== undefined && node.workdir !== DEFAULT_WORKDIR) body.workdir = node.workdir;
-  const env = { ...resolveEnv(node.id, 'node', node.env, context.env), ...provided(node, context.services) };
+  const env = {
+    ...resolveEnvNames({ kind: 'node', id: node.id }, node.env, context.env),
+    ...provided(node, context.services),
+  };
   if (Object.keys(env).length > 0) body.env = env;
   body.extract = [outputExtractPath(node.workdir)];
   return body;
@@ -45,37 +51,9 @@ export function serviceRequest(service: ServiceDefinition, context: RequestConte
   const networks = rewriteNetworks(service.networks ?? [], context.networks);
   if (networks.length > 0) body.networks = networks;
   if (service.workdir !== undefined && service.workdir !== DEFAULT_WORKDIR) body.workdir = service.workdir;
-  const env = resolveEnv(service.id, 'service', service.env, context.env);
+  const env = resolveEnvNames({ kind: 'service', id: service.id }, service.env, context.env);
   if (Object.keys(env).length > 0) body.env = env;
   return body;
-}
-
-/**
- * Every `env` name of every node and service that the environment lacks, checked before
- * anything starts. Throws `ENV_MISSING` naming each node (or service) and variable.
- */
-export function assertEnvironment(
-  definition: WorkflowDefinition,
-  env: Readonly<Record<string, string | undefined>>,
-): void {
-  const missing: string[] = [];
-  for (const node of definition.nodes) {
-    for (const name of node.env ?? [])
-      if (env[name] === undefined) missing.push(`node "${node.id}" needs ${name}`);
-  }
-  for (const service of definition.services) {
-    for (const name of service.env ?? []) {
-      if (env[name] === undefined) missing.push(`service "${service.id}" needs ${name}`);
-    }
-  }
-  if (missing.length > 0) {
-    const first = definition.nodes.find((n) => (n.env ?? []).some((name) => env[name] === undefined));
-    throw new LightProcessError('ENV_MISSING', `environment variable(s) not set: ${missing.join('; ')}`, {
-      field: 'env',
-      ...(first ? { nodeId: first.id } : {}),
-      details: { missing },
-    });
-  }
 }
 
 /** The run-scoped name of a networkDef alias. */
@@ -89,30 +67,6 @@ function withPlaceholder(files: Record<string, NodeFile> | undefined): Record<st
 
 function rewriteNetworks(names: readonly string[], scoped: ReadonlyMap<string, string>): string[] {
   return names.map((name) => scoped.get(name) ?? name);
-}
-
-function resolveEnv(
-  ownerId: string,
-  kind: 'node' | 'service',
-  names: readonly string[] | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names ?? []) {
-    const value = env[name];
-    if (value === undefined) {
-      throw new LightProcessError(
-        'ENV_MISSING',
-        `${kind} "${ownerId}": environment variable ${name} is not set`,
-        {
-          ...(kind === 'node' ? { nodeId: ownerId } : {}),
-          field: 'env',
-        },
-      );
-    }
-    out[name] = value;
-  }
-  return out;
 }
 
 function provided(node: WorkflowNode, services: ReadonlyMap<string, string>): Record<string, string> {

@@ -1,7 +1,7 @@
 import { LightProcessError } from '../errors.ts';
 import type { WorkflowDefinition } from '../model/definitions.ts';
 import { scopedNetworkName, serviceRequest } from './node-request.ts';
-import type { StepRunner } from './step-runner.ts';
+import type { RunLease, StepRunner } from './step-runner.ts';
 
 /** A problem of the tear-down: reported, never thrown, never stopping the remaining steps. */
 export interface TeardownError {
@@ -10,9 +10,12 @@ export interface TeardownError {
 }
 
 /**
- * What surrounds the DAG of one run: its run-scoped networks (`lp-<runId>-<alias>`) and its
- * services. `open` creates the networks, then starts the services on them; `close` stops
- * every service first and deletes the networks only after that.
+ * What surrounds the DAG of one run: its lease, its run-scoped networks
+ * (`lp-<runId>-<alias>`) and its services. `open` opens the lease (when the runner has
+ * leases), creates the networks, then starts the services on them, all tied to the lease;
+ * `close` stops every service first, deletes the networks after that, and releases the
+ * lease last. A process killed before `close` stops renewing the lease, and light-run
+ * removes what the lease holds once it expires.
  */
 export class RunScope {
   /** networkDef alias -> run-scoped network name. */
@@ -20,8 +23,14 @@ export class RunScope {
   /** service id -> its light-run id (= its hostname). */
   readonly services = new Map<string, string>();
   private readonly createdNetworks: string[] = [];
+  private lease: RunLease | undefined;
 
   private constructor(private readonly runner: StepRunner) {}
+
+  /** The id of the lease every run and network of this run is tied to, when there is one. */
+  get leaseId(): string | undefined {
+    return this.lease?.id;
+  }
 
   /**
    * Creates the networks and starts the services. When a step fails, what was already set
@@ -37,20 +46,25 @@ export class RunScope {
     const scope = new RunScope(runner);
     for (const def of definition.networkDefs)
       scope.networks.set(def.alias, scopedNetworkName(runId, def.alias));
+    // Stopped before anything started: nothing is created, not even the lease.
+    if (signal?.aborted) return scope;
     try {
+      scope.lease = await runner.openLease?.();
+      const lease = scope.lease ? { lease: scope.lease.id } : {};
       for (const def of definition.networkDefs) {
         const name = scopedNetworkName(runId, def.alias);
-        await runner.createNetwork(name, def.internal === undefined ? {} : { internal: def.internal });
+        const internal = def.internal === undefined ? {} : { internal: def.internal };
+        await runner.createNetwork(name, { ...internal, ...lease });
         scope.createdNetworks.push(name);
       }
       for (const service of definition.services) {
         if (signal?.aborted) break;
         const body = serviceRequest(service, { networks: scope.networks, services: scope.services, env });
-        const { id } = await runner.startService(body, signal ? { signal } : {});
+        const { id } = await runner.startService(body, { ...(signal ? { signal } : {}), ...lease });
         scope.services.set(service.id, id);
       }
     } catch (cause) {
-      const teardown = await scope.close();
+      const teardown = await scope.close(signal?.aborted ? { graceMs: 0 } : {});
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new LightProcessError(
         'RUN_SCOPE_FAILED',
@@ -64,15 +78,15 @@ export class RunScope {
     return scope;
   }
 
-  /** Stops every service, then deletes every network; returns the problems met, in order. */
-  async close(): Promise<TeardownError[]> {
+  /** Stops every service, deletes every network, releases the lease; returns the problems met, in order. */
+  async close(options: { graceMs?: number } = {}): Promise<TeardownError[]> {
     const errors: TeardownError[] = [];
     const services = [...this.services.entries()];
     this.services.clear();
     await Promise.all(
       services.map(async ([serviceId, runId]) => {
         try {
-          await this.runner.stopService(runId);
+          await this.runner.stopService(runId, options);
         } catch (cause) {
           errors.push(problem(`cannot stop service "${serviceId}" (run ${runId})`, cause));
         }
@@ -84,6 +98,13 @@ export class RunScope {
       } catch (cause) {
         errors.push(problem(`cannot delete network ${name}`, cause));
       }
+    }
+    const lease = this.lease;
+    this.lease = undefined;
+    try {
+      await lease?.release();
+    } catch (cause) {
+      errors.push(problem(`cannot release lease ${lease?.id}`, cause));
     }
     return errors;
   }

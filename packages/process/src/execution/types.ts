@@ -1,4 +1,5 @@
 import type { NodeDefinition } from '../model/definitions.ts';
+import type { EnvSource } from './env-policy.ts';
 import type { StepRunner } from './step-runner.ts';
 
 /** How one node ended. `skipped`: only non-firing links led to it. */
@@ -69,8 +70,12 @@ export interface ExecuteOptions {
   runId?: string;
   /** How many log lines of each node `NodeResult.logs` keeps. @default 20 */
   logTailLines?: number;
-  /** Environment the node `env` names are resolved from. @default process.env in the CLI; {} in the SDK */
-  env?: Record<string, string | undefined>;
+  /**
+   * Where node and service `env` names resolve from: an environment (every name passes) or an
+   * `EnvPolicy` (an allow-list, as `light serve` uses). `LP_API_KEY` and `LIGHT_RUN_TOKEN`
+   * never resolve. @default process.env (the SDK runs in the user's own process)
+   */
+  env?: EnvSource;
   onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;
   onNodeEnd?: (event: { nodeId: string; result: NodeResult }) => void;
   onLog?: (line: NodeLogLine) => void;

@@ -9,6 +9,7 @@ import {
   workflowDefinition,
   workflowFile,
 } from '../model/definitions.ts';
+import { type IgnoreLayer, readLightignore } from './ignore.ts';
 import { parseFileContent, readJsonFile } from './json-file.ts';
 import { type ReadNodeFilesOptions, readNodeFiles } from './read-node-files.ts';
 import { resolveInside } from './safe-path.ts';
@@ -22,6 +23,8 @@ export const NODE_FILE = '.node.json';
 export interface LoadOptions {
   /** Total size limit of one node's files, in bytes. @default 10 MiB (10485760) */
   maxNodeBytes?: number;
+  /** Told about every environment file (`.env`, `.env.*`) in a node folder, and whether it is shipped. */
+  onEnvFile?: (file: string, shipped: boolean) => void;
 }
 
 /** A loaded workflow and the files its parts came from (for messages that name them). */
@@ -35,8 +38,13 @@ export interface LoadedWorkflow {
   kind: 'folder' | 'packed';
 }
 
-function fileOptions(options: LoadOptions, nodeId: string): ReadNodeFilesOptions {
-  return { nodeId, ...(options.maxNodeBytes !== undefined ? { maxBytes: options.maxNodeBytes } : {}) };
+function fileOptions(options: LoadOptions, nodeId: string, ignore: IgnoreLayer[]): ReadNodeFilesOptions {
+  return {
+    nodeId,
+    ignore,
+    ...(options.maxNodeBytes !== undefined ? { maxBytes: options.maxNodeBytes } : {}),
+    ...(options.onEnvFile ? { onEnvFile: options.onEnvFile } : {}),
+  };
 }
 
 function inside(root: string, dir: string, file: string, field: string): string {
@@ -62,6 +70,8 @@ export async function loadWorkflowFolderWithSources(
   const wf = parseFileContent(workflowFile, await readJsonFile(file), file);
   const nodeFiles: Record<string, string> = {};
   const nodes: WorkflowNode[] = [];
+  const workflowIgnore = await readLightignore(dir);
+  const ignore = workflowIgnore ? [workflowIgnore] : [];
   for (const [i, ref] of wf.nodes.entries()) {
     const nodeDir = inside(dir, ref.dir, file, `nodes[${i}].dir`);
     const nodeFile = join(nodeDir, NODE_FILE);
@@ -83,7 +93,7 @@ export async function loadWorkflowFolderWithSources(
         { file: nodeFile, field: 'id', nodeId: ref.id },
       );
     }
-    const files = await readNodeFiles(nodeDir, fileOptions(options, node.id));
+    const files = await readNodeFiles(nodeDir, fileOptions(options, node.id, ignore));
     nodes.push({ ...node, dir: ref.dir, files: { ...node.files, ...files } });
     nodeFiles[node.id] = nodeFile;
   }
@@ -94,7 +104,7 @@ export async function loadWorkflowFolderWithSources(
       continue;
     }
     const svcDir = inside(dir, svc.dir, file, `services[${i}].dir`);
-    const files = await readNodeFiles(svcDir, fileOptions(options, svc.id));
+    const files = await readNodeFiles(svcDir, fileOptions(options, svc.id, ignore));
     services.push({ ...svc, files: { ...svc.files, ...files } });
   }
   const { nodes: _refs, ...rest } = wf;

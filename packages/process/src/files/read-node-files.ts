@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { fileSystemError, NodeFilesError } from '../errors.ts';
 import type { NodeFile } from '../model/definitions.ts';
 import { encodeFile } from './file-content.ts';
-import { isIgnored } from './ignore.ts';
+import {
+  defaultIgnoreLayer,
+  type IgnoreLayer,
+  ignoredByLayers,
+  isEnvFileName,
+  isIgnored,
+  readLightignore,
+} from './ignore.ts';
 
 /** Default total size limit of one node's files: 10 MiB. */
 export const DEFAULT_MAX_NODE_BYTES = 10 * 1024 * 1024;
@@ -14,6 +21,13 @@ export interface ReadNodeFilesOptions {
   maxBytes?: number;
   /** Node (or service) id used in error messages. */
   nodeId?: string;
+  /**
+   * Ignore rules from outside the node folder (the workflow folder's `.lightignore`), applied
+   * after the defaults and before the node folder's own `.lightignore`. @default []
+   */
+  ignore?: readonly IgnoreLayer[];
+  /** Told about every environment file (`.env`, `.env.*`) met, and whether it is shipped. */
+  onEnvFile?: (file: string, shipped: boolean) => void;
 }
 
 interface Entry {
@@ -30,7 +44,16 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function walk(root: string, rel: string, out: Entry[], nodeId: string | undefined): Promise<void> {
+interface Walk {
+  root: string;
+  out: Entry[];
+  layers: readonly IgnoreLayer[];
+  nodeId: string | undefined;
+  onEnvFile: ((file: string, shipped: boolean) => void) | undefined;
+}
+
+async function walk(w: Walk, rel: string): Promise<void> {
+  const { root, out, nodeId } = w;
   const dir = rel === '' ? root : join(root, rel);
   let names: string[];
   try {
@@ -45,6 +68,12 @@ async function walk(root: string, rel: string, out: Entry[], nodeId: string | un
     const stat = await lstat(absolute).catch((cause: unknown) => {
       throw fileSystemError('inspect', absolute, cause);
     });
+    const envFile = !stat.isDirectory() && isEnvFileName(name);
+    if (ignoredByLayers(w.layers, absolute, stat.isDirectory())) {
+      if (envFile) w.onEnvFile?.(absolute, false);
+      continue;
+    }
+    if (envFile) w.onEnvFile?.(absolute, true);
     const subject = { file: absolute, ...(nodeId ? { nodeId } : {}) };
     if (stat.isSymbolicLink()) {
       throw new NodeFilesError(
@@ -53,14 +82,15 @@ async function walk(root: string, rel: string, out: Entry[], nodeId: string | un
         subject,
       );
     }
-    if (stat.isDirectory()) await walk(root, path, out, nodeId);
+    if (stat.isDirectory()) await walk(w, path);
     else if (stat.isFile()) out.push({ path, absolute, size: stat.size, mode: stat.mode });
     else throw new NodeFilesError('NODE_FILE_REFUSED', `${absolute}: not a regular file`, subject);
   }
 }
 
 /**
- * Reads every file of a node folder (relative path -> content), skipping the ignore list.
+ * Reads every file of a node folder (relative path -> content), skipping the built-in ignore
+ * list, `.env` and `.env.*` files, and what `.lightignore` files (gitignore syntax) leave out.
  * Refuses symlinks and special files; binary files are base64-encoded; the execute bit is
  * kept as `mode`; throws `NodeFilesError` naming the biggest files past `maxBytes`.
  */
@@ -70,7 +100,9 @@ export async function readNodeFiles(
 ): Promise<Record<string, NodeFile>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_NODE_BYTES;
   const entries: Entry[] = [];
-  await walk(dir, '', entries, options.nodeId);
+  const own = await readLightignore(dir);
+  const layers = [defaultIgnoreLayer(dir), ...(options.ignore ?? []), ...(own ? [own] : [])];
+  await walk({ root: dir, out: entries, layers, nodeId: options.nodeId, onEnvFile: options.onEnvFile }, '');
   const total = entries.reduce((sum, e) => sum + e.size, 0);
   if (total > maxBytes) {
     const biggest = [...entries]

@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileSystemError, NodeFilesError } from '../errors.ts';
 import type { NodeFile } from '../model/definitions.ts';
+import { MAX_FILE_MODE } from '../model/file-path.ts';
 import { decodeFile } from './file-content.ts';
 import { resolveInside, unsafePathReason } from './safe-path.ts';
 
@@ -16,7 +17,7 @@ async function isSymlink(path: string): Promise<boolean> {
 
 /**
  * Writes a definition's files under a folder. Refuses unsafe paths and never writes
- * through an existing symlink; restores `mode` when present.
+ * through an existing symlink; restores `mode` when present, masked to 0o777.
  */
 export async function writeNodeFiles(
   dir: string,
@@ -42,7 +43,8 @@ export async function writeNodeFiles(
     try {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, bytes);
-      if (mode !== undefined) await chmod(target, mode);
+      // Permission bits only: a stored file is never setuid, setgid or sticky, whatever it claims.
+      if (mode !== undefined) await chmod(target, mode & MAX_FILE_MODE);
     } catch (cause) {
       throw fileSystemError('write', target, cause);
     }

@@ -19,6 +19,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+// The same rule light-run applies to an image reference, so a scaffolded node is never refused there.
+const IMAGE = /^[^\s\0]{1,512}$/;
+
+function checkImage(image: string | undefined): void {
+  if (image !== undefined && !IMAGE.test(image))
+    throw new UsageError(`invalid image '${image}': give 1-512 characters without whitespace`);
+}
+
 /** A valid id made from a folder name (`My Flow!` -> `My-Flow`). */
 export function idFromName(name: string): string {
   const id = name
@@ -29,8 +37,9 @@ export function idFromName(name: string): string {
   return id || 'workflow';
 }
 
-async function writeNode(nodeDir: string, id: string, lang: HelperLanguage): Promise<void> {
-  const template = nodeTemplate(id, lang);
+async function writeNode(nodeDir: string, id: string, options: ScaffoldOptions): Promise<void> {
+  const lang = options.lang ?? 'js';
+  const template = nodeTemplate(id, lang, id, options.image);
   try {
     await mkdir(nodeDir, { recursive: true });
     for (const [name, content] of Object.entries(template.files))
@@ -42,20 +51,30 @@ async function writeNode(nodeDir: string, id: string, lang: HelperLanguage): Pro
   await writeNodeHelpers(nodeDir, template.definition, [lang]);
 }
 
+/** Options of `initWorkflow` and `initNode`. */
+export interface ScaffoldOptions {
+  /** Language of the node code and its helper. @default 'js' */
+  lang?: HelperLanguage;
+  /** Image of the new node; any reference the engine can run or pull. @default `DEFAULT_IMAGES[lang]`, a locally built image */
+  image?: string;
+}
+
 /**
  * Creates a workflow folder with one `hello` node that greets `input.name` using the
- * helper; it runs offline on the locally built images. Refuses an existing workflow.
+ * helper; with the default image it runs offline on the locally built images. Refuses an
+ * existing workflow.
  */
 export async function initWorkflow(
   dir: string,
-  options: { lang?: HelperLanguage; id?: string } = {},
+  options: ScaffoldOptions & { id?: string } = {},
 ): Promise<string> {
+  checkImage(options.image);
   const file = join(dir, WORKFLOW_FILE);
   if (await exists(file)) throw new UsageError(`${file} already exists`, { file });
   const nodeDir = join(dir, 'hello');
   if (await exists(nodeDir)) throw new UsageError(`${nodeDir} already exists`, { file: nodeDir });
   const id = options.id ?? idFromName(basename(resolve(dir)));
-  await writeNode(nodeDir, 'hello', options.lang ?? 'js');
+  await writeNode(nodeDir, 'hello', options);
   await writeJsonFile(file, {
     id,
     name: id,
@@ -90,13 +109,14 @@ export interface InitNodeResult {
 export async function initNode(
   parent: string,
   id: string,
-  options: { lang?: HelperLanguage } = {},
+  options: ScaffoldOptions = {},
 ): Promise<InitNodeResult> {
   if (!ID.test(id)) {
     throw new UsageError(
       `invalid node name '${id}': use 1-64 letters, digits, '_', '.' or '-', starting alphanumeric`,
     );
   }
+  checkImage(options.image);
   const nodeDir = join(parent, id);
   if (await exists(nodeDir)) throw new UsageError(`${nodeDir} already exists`, { file: nodeDir });
   const workflowDir = await findParentWorkflow(parent);
@@ -112,7 +132,7 @@ export async function initNode(
     const next = { ...(raw as Record<string, unknown>), nodes: [...wf.nodes, ref] };
     update = () => writeJsonFile(file, next);
   }
-  await writeNode(nodeDir, id, options.lang ?? 'js');
+  await writeNode(nodeDir, id, options);
   await update?.();
   return { nodeDir, ...(workflowDir ? { registeredIn: join(workflowDir, WORKFLOW_FILE) } : {}) };
 }

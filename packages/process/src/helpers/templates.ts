@@ -2,7 +2,10 @@ import type { NodeDefinition } from '../model/definitions.ts';
 import type { HelperLanguage } from './write-helpers.ts';
 
 /** Default images of new nodes: built locally by the setup script, so they work offline. */
-export const DEFAULT_IMAGES: Record<HelperLanguage, string> = { js: 'light/node', python: 'light/python' };
+export const DEFAULT_IMAGES: Record<HelperLanguage, string> = {
+  js: 'localhost/light-node',
+  python: 'localhost/light-python',
+};
 
 /** A new node: its `.node.json` and its code files (the helper and stubs are added separately). */
 export interface NodeTemplate {
@@ -20,14 +23,22 @@ const GREETING_OUTPUTS = {
   required: ['greeting'],
 };
 
-/** A node that greets `input.name`, in JavaScript or Python, using the helper. */
-export function nodeTemplate(id: string, lang: HelperLanguage, name = id): NodeTemplate {
+/**
+ * A node that greets `input.name`, in JavaScript or Python, using the helper.
+ * @param image the node's image. @default `DEFAULT_IMAGES[lang]`
+ */
+export function nodeTemplate(
+  id: string,
+  lang: HelperLanguage,
+  name = id,
+  image: string = DEFAULT_IMAGES[lang],
+): NodeTemplate {
   if (lang === 'python') {
     return {
       definition: {
         id,
         name,
-        image: DEFAULT_IMAGES.python,
+        image,
         entrypoint: 'python3 main.py',
         inputs: GREETING_INPUTS,
         outputs: GREETING_OUTPUTS,
@@ -46,7 +57,7 @@ send({"greeting": f"Hello, {name}!"})
     definition: {
       id,
       name,
-      image: DEFAULT_IMAGES.js,
+      image,
       entrypoint: 'node index.js',
       inputs: GREETING_INPUTS,
       outputs: GREETING_OUTPUTS,

@@ -11,7 +11,10 @@ export async function waitForHealth(client: LightRunClient, timeoutMs: number): 
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      return await client.health({ timeoutMs: Math.min(5_000, Math.max(500, deadline - Date.now())) });
+      return await client.health({
+        timeoutMs: Math.min(5_000, Math.max(500, deadline - Date.now())),
+        retry: false,
+      });
     } catch (error) {
       // Not listening yet, or busy starting: try again until the deadline.
       last = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
 
 // The on-disk and in-memory shapes of a workflow. `workflow.json`, `.node.json` and the
 // packed single-file form are all parsed through these schemas, so every error names
@@ -17,10 +18,25 @@ export const jsonSchema = z.record(z.string(), z.unknown());
 /** Node file content: text, or base64 for binary (same shape as light-run's `files`). */
 export const nodeFile = z.union([
   z.string(),
-  z.object({ content: z.string(), encoding: z.enum(['utf8', 'base64']), mode: z.number().int().optional() }),
+  z.object({
+    content: z.string(),
+    encoding: z.enum(['utf8', 'base64']),
+    mode: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_FILE_MODE, 'must be at most 0o777 (511): no setuid, setgid or sticky bit')
+      .optional(),
+  }),
 ]);
 /** One file of a node: text, or `{content, encoding, mode?}`. */
 export type NodeFile = z.infer<typeof nodeFile>;
+
+/** A node's or service's files: relative path -> content; every path names a file in its folder. */
+export const nodeFiles = z.record(z.string(), nodeFile).superRefine((files, ctx) => {
+  for (const { path, message } of filesMapProblems(Object.keys(files)))
+    ctx.addIssue({ code: 'custom', path: [path], message, params: { echo: false } });
+});
 
 /** `.node.json`: one step, one container. */
 export const nodeDefinition = z
@@ -30,7 +46,7 @@ export const nodeDefinition = z
     image: z
       .string()
       .min(1, 'must not be empty')
-      .describe('Container image, e.g. light/node or node:22-alpine.'),
+      .describe('Container image, e.g. localhost/light-node or node:22-alpine.'),
     entrypoint: z.string().optional().describe('Command run with `sh -c` in the workdir.'),
     setup: z.array(z.string()).optional().describe('Commands chained with && before the entrypoint.'),
     /** Milliseconds; 0 = light-runner default. */
@@ -59,8 +75,7 @@ export const nodeDefinition = z
     inputs: jsonSchema.optional().describe('JSON Schema of the input, checked before the node runs.'),
     outputs: jsonSchema.optional().describe('JSON Schema of the output, checked after the node runs.'),
     /** Files shipped with the node (relative path -> content). Read from the node folder on load. */
-    files: z
-      .record(z.string(), nodeFile)
+    files: nodeFiles
       .optional()
       .describe('Files shipped with the node besides those of its folder (relative path -> content).'),
   })
@@ -110,7 +125,7 @@ export const serviceDefinition = z
     networks: z.array(z.string()).optional(),
     workdir: z.string().startsWith('/').optional(),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
-    files: z.record(z.string(), nodeFile).optional(),
+    files: nodeFiles.optional(),
     /** Directory (relative to the workflow folder) whose files the service gets. */
     dir: z.string().optional(),
   })

@@ -13,7 +13,7 @@ export interface WithFileOptions {
 
 /**
  * One step of a workflow: one container run. Immutable: `with*` methods return new nodes.
- * @example new Node({ id: 'hello', image: 'light/node', entrypoint: 'node index.js' })
+ * @example new Node({ id: 'hello', image: 'localhost/light-node', entrypoint: 'node index.js' })
  *   .withFile('index.js', "require('./lp.js').send({ ok: true })")
  */
 export class Node {

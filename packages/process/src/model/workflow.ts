@@ -27,8 +27,8 @@ export interface WorkflowInit extends Omit<z.input<typeof workflowDefinition>, '
  * returns a new `Workflow`; `execute` runs it through light-run.
  * @example
  * const wf = new Workflow({ id: 'greet', name: 'Greet' })
- *   .addNode(new Node({ id: 'a', image: 'light/node', entrypoint: 'node a.js' }).withFile('a.js', src))
- *   .addNode(new Node({ id: 'b', image: 'light/python', entrypoint: 'python3 b.py' }).withFile('b.py', py))
+ *   .addNode(new Node({ id: 'a', image: 'localhost/light-node', entrypoint: 'node a.js' }).withFile('a.js', src))
+ *   .addNode(new Node({ id: 'b', image: 'localhost/light-python', entrypoint: 'python3 b.py' }).withFile('b.py', py))
  *   .link('a', 'b', { when: { ok: true } });
  * const result = await wf.execute({ name: 'Ada' }, { runner: new LightRunClient({ url, token }) });
  */

@@ -13,13 +13,36 @@ export interface LightServeClientOptions {
   requestTimeoutMs?: number;
 }
 
-// Remote error codes that mean the same here; anything else the user has to fix is a usage error.
+// Remote error codes that mean the same here.
 const PASSED_THROUGH: ReadonlySet<string> = new Set([
   'WORKFLOW_INVALID',
   'WORKFLOW_NOT_FOUND',
   'INPUT_INVALID',
   'ENV_MISSING',
 ]);
+// Remote error codes the user fixes on their side (key, request, names): usage errors. Any
+// other code (a 5xx, a code this version does not know) is a remote failure, not a usage error.
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'INVALID_REQUEST',
+  'INVALID_JSON',
+  'ROUTE_NOT_FOUND',
+  'RUN_NOT_FOUND',
+  'RUN_FINISHED',
+  'WORKFLOW_EXISTS',
+  'DEFINITION_INVALID',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BODY_TOO_LARGE',
+  'HOST_NOT_ALLOWED',
+  'ORIGIN_NOT_ALLOWED',
+]);
+
+function localCode(remoteCode: string): LightProcessErrorCode {
+  if (PASSED_THROUGH.has(remoteCode)) return remoteCode as LightProcessErrorCode;
+  if (remoteCode === 'UNREACHABLE') return 'LIGHT_SERVE_UNREACHABLE';
+  return USAGE_CODES.has(remoteCode) ? 'USAGE' : 'REMOTE_FAILED';
+}
 
 /** A `light serve` answered with an error, or could not be reached. Carries the remote's status and code. */
 export class RemoteError extends LightProcessError {
@@ -34,8 +57,7 @@ export class RemoteError extends LightProcessError {
     message: string,
     options: { cause?: unknown; details?: unknown } = {},
   ) {
-    const code = (PASSED_THROUGH.has(remoteCode) ? remoteCode : 'USAGE') as LightProcessErrorCode;
-    super(code, message, options);
+    super(localCode(remoteCode), message, options);
     this.status = status;
     this.remoteCode = remoteCode;
   }

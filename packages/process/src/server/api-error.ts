@@ -6,12 +6,16 @@ export const API_ERRORS = {
   WORKFLOW_INVALID: 400,
   /** The run input does not match the workflow's `inputs` schema. */
   INPUT_INVALID: 400,
-  /** The workflow needs environment variables the server does not have. */
+  /** The workflow needs environment variables the server does not have or does not pass (its allow-list). */
   ENV_MISSING: 400,
   /** The body is not valid JSON. */
   INVALID_JSON: 400,
   /** No or a wrong API key. */
   UNAUTHORIZED: 401,
+  /** The `Host` header does not name this server (a DNS rebinding page, a wrong name): see `--allowed-hosts`. */
+  HOST_NOT_ALLOWED: 403,
+  /** A write (POST, PUT, DELETE) came from a web page of another origin. */
+  ORIGIN_NOT_ALLOWED: 403,
   /** No workflow with that id. */
   WORKFLOW_NOT_FOUND: 404,
   /** No run with that id. */
@@ -24,7 +28,7 @@ export const API_ERRORS = {
   RUN_FINISHED: 409,
   /** The body is larger than the server accepts. */
   BODY_TOO_LARGE: 413,
-  /** The body is not JSON. */
+  /** A request body that is not `application/json`. */
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The server is shutting down and takes no new runs. */
   SHUTTING_DOWN: 503,

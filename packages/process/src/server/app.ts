@@ -4,8 +4,10 @@ import { packageVersion } from '../cli/version.ts';
 import { executeWorkflow } from '../execution/execute.ts';
 import { HistoryStore } from '../store/history-store.ts';
 import { requireApiKey } from './auth.ts';
+import { type AllowedHosts, acceptedHosts, installBrowserGuard } from './browser-guard.ts';
 import type { ServerContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { installJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
@@ -15,6 +17,7 @@ import { runRoutes } from './routes/runs.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { RunRegistry } from './run-registry.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
 /** A running `light serve`: the fastify app, its routes, and how to listen and stop. */
@@ -60,12 +63,13 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
   try {
     const recoveredRuns = await recoverInterruptedRuns(store, options.runner, app.log);
     store.applyRetention();
-    const catalog = await WorkflowCatalog.load(dir, app.log);
+    const env = options.env ?? { source: {}, pass: [] };
+    const catalog = await WorkflowCatalog.load(dir, env, app.log);
     const runs = new RunRegistry({
       store,
       execute: options.execute ?? executeWorkflow,
       runner: options.runner,
-      env: options.env ?? {},
+      env,
       logLinesPerNode: options.logLinesPerNode ?? 1000,
       log: app.log,
     });
@@ -84,6 +88,11 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       for (const method of methods) registeredRoutes.push(`${method} ${route.url}`);
     });
     installErrorHandler(app);
+    installJsonBody(app);
+    // Headers first, so that refusals carry them too; the browser guard before the key check.
+    installSecurityHeaders(app);
+    let allowedHosts: AllowedHosts = acceptedHosts(undefined, options.allowedHosts ?? []);
+    installBrowserGuard(app, () => allowedHosts);
     if (options.apiKey) requireApiKey(app, options.apiKey);
     else app.log.warn('no API key set (LP_API_KEY): the API is open to anyone who can reach it');
     registerRoutes(app, routes);
@@ -104,7 +113,11 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       registeredRoutes,
       secured: Boolean(options.apiKey),
       recoveredRuns,
-      listen: async (where = {}) => app.listen({ port: where.port ?? 0, host: where.host ?? '127.0.0.1' }),
+      listen: async (where = {}) => {
+        const host = where.host ?? '127.0.0.1';
+        allowedHosts = acceptedHosts(host, options.allowedHosts ?? []);
+        return app.listen({ port: where.port ?? 0, host });
+      },
       close,
       [Symbol.asyncDispose]: close,
     };

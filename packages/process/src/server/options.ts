@@ -2,9 +2,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { LightRunClient } from '../client/light-run-client.ts';
 import { UsageError } from '../errors.ts';
+import type { EnvPolicy } from '../execution/env-policy.ts';
 import type { StepRunner } from '../execution/step-runner.ts';
 import type { RetentionOptions } from '../store/types.ts';
 import { describeIssues, formatIssue } from '../validation/zod-issues.ts';
+import type { AllowedHosts } from './browser-guard.ts';
 import type { ExecuteFunction } from './run-registry.ts';
 
 /** What the server needs from light-run: running steps, and cancelling and cleaning up after a crash. */
@@ -20,8 +22,19 @@ export interface LightServerOptions {
   dbPath?: string;
   /** Require `Authorization: Bearer <apiKey>` on every route but `/health` and the UI. @default none: the API is open */
   apiKey?: string;
-  /** Environment that node `env` names resolve from. @default {} */
-  env?: Record<string, string | undefined>;
+  /**
+   * Which node `env` names resolve, and from where. Pushed workflows are not the operator's
+   * own code: pass an allow-list (`pass: ['NAME']` and/or `prefix: 'LP_ENV_'`), never a
+   * plain environment. `LP_API_KEY` and `LIGHT_RUN_TOKEN` never resolve.
+   * @default { source: {}, pass: [] } (no name resolves)
+   */
+  env?: EnvPolicy;
+  /**
+   * Host names the server answers besides the loopback names (127.0.0.1, localhost, [::1])
+   * and the host it listens on; `'*'` answers any (only behind a proxy that checks Host).
+   * @default []
+   */
+  allowedHosts?: AllowedHosts;
   /** Largest request body, in bytes. @default 1048576 (1 MiB) */
   bodyLimitBytes?: number;
   /** Log lines kept per node of a run. @default 1000 */
@@ -42,6 +55,20 @@ const scalarOptions = z.object({
   apiKey: z.string().min(1).optional(),
   bodyLimitBytes: z.number().int().min(1024).optional(),
   logLinesPerNode: z.number().int().min(1).optional(),
+  // An env policy, never a plain environment: `env: process.env` would fail here, not pass everything.
+  env: z
+    .object({
+      // process.env is no plain object, so no z.record here.
+      source: z.custom<Record<string, string | undefined>>(
+        (v) => typeof v === 'object' && v !== null,
+        'expected an object',
+      ),
+      pass: z.union([z.literal('*'), z.array(z.string().min(1))]),
+      prefix: z.string().min(1).optional(),
+    })
+    .strict()
+    .optional(),
+  allowedHosts: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
   retention: z
     .object({ maxAgeMs: z.number().int().min(0).optional(), maxRuns: z.number().int().min(1).optional() })
     .strict()

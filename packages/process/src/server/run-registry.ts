@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { assertEnvironment } from '../execution/node-request.ts';
+import { LightProcessError } from '../errors.ts';
+import { type EnvPolicy, resolveWorkflowEnv } from '../execution/env-policy.ts';
 import { SchemaCheck } from '../execution/schema-check.ts';
 import type { StepRunner } from '../execution/step-runner.ts';
 import type { ExecuteOptions, NodeResult, WorkflowResult } from '../execution/types.ts';
@@ -24,8 +25,8 @@ export interface RunRegistryOptions {
   execute: ExecuteFunction;
   /** Where containers run (a `LightRunClient`). */
   runner: StepRunner;
-  /** Environment node `env` names resolve from. */
-  env: Record<string, string | undefined>;
+  /** Which node `env` names resolve, and from where (the server's allow-list). */
+  env: EnvPolicy;
   /** Log lines kept per node for replays. */
   logLinesPerNode: number;
   log: FastifyBaseLogger;
@@ -53,18 +54,24 @@ export class RunRegistry {
 
   /**
    * Starts a run; `done` resolves with its record once it has ended (it never rejects).
-   * An input that does not match the workflow's `inputs`, or a missing env variable, is
-   * refused before anything is recorded.
+   * An input that does not match the workflow's `inputs`, or an env name that is not set or
+   * not allowed, is refused before anything is recorded.
    */
   start(workflow: WorkflowDefinition, input: unknown): { runId: string; done: Promise<RunRecord> } {
     if (this.#closing)
       throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and starts no new runs');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new ApiError(
+        'INPUT_INVALID',
+        `the run input must be a JSON object, not ${JSON.stringify(input)}`,
+      );
     const invalid = new SchemaCheck().check(`workflow '${workflow.id}'`, 'input', workflow.inputs, input);
     if (invalid) throw new ApiError('INPUT_INVALID', invalid);
     try {
-      assertEnvironment(workflow, this.#options.env);
+      resolveWorkflowEnv(workflow, this.#options.env);
     } catch (error) {
-      throw new ApiError('ENV_MISSING', error instanceof Error ? error.message : String(error));
+      if (!(error instanceof LightProcessError)) throw error;
+      throw new ApiError('ENV_MISSING', error.message, error.details);
     }
     // Short enough to read in the UI, and the executor's network prefix (lp-<runId>-) too.
     const runId = randomBytes(8).toString('hex');

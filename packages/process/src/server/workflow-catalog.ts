@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { LightProcessError } from '../errors.ts';
+import { type EnvPolicy, resolveWorkflowEnv } from '../execution/env-policy.ts';
 import { findWorkflows } from '../files/find-workflows.ts';
 import { loadWorkflowWithSources } from '../files/load-workflow.ts';
 import { type WorkflowDefinition, workflowDefinition } from '../model/definitions.ts';
@@ -20,15 +22,20 @@ export interface CatalogEntry {
  */
 export class WorkflowCatalog {
   readonly #dir: string;
+  readonly #env: EnvPolicy;
   readonly #entries = new Map<string, CatalogEntry>();
 
-  private constructor(dir: string) {
+  private constructor(dir: string, env: EnvPolicy) {
     this.#dir = dir;
+    this.#env = env;
   }
 
-  /** Loads every workflow of `dir`; one that cannot be loaded is logged and left out. */
-  static async load(dir: string, log: FastifyBaseLogger): Promise<WorkflowCatalog> {
-    const catalog = new WorkflowCatalog(dir);
+  /**
+   * Loads every workflow of `dir`; one that cannot be loaded is logged and left out. One
+   * whose `env` names the policy does not resolve is served with a warning: its runs are refused.
+   */
+  static async load(dir: string, env: EnvPolicy, log: FastifyBaseLogger): Promise<WorkflowCatalog> {
+    const catalog = new WorkflowCatalog(dir, env);
     for (const found of await findWorkflows(dir)) {
       try {
         const loaded = await loadWorkflowWithSources(found.path);
@@ -48,6 +55,9 @@ export class WorkflowCatalog {
           log.warn({ path: found.path, id }, 'skipping a workflow whose id is already served');
           continue;
         }
+        const envProblem = catalog.#envProblem(loaded.definition);
+        if (envProblem)
+          log.warn({ path: found.path, problems: [envProblem.message] }, 'its runs will be refused');
         catalog.#entries.set(id, { definition: loaded.definition, path: found.path });
       } catch (error) {
         log.warn({ path: found.path, err: error }, 'skipping a workflow that cannot be loaded');
@@ -68,9 +78,12 @@ export class WorkflowCatalog {
     return entry;
   }
 
-  /** Registers a new workflow (409 when the id is taken), optionally writing it to the folder. */
+  /**
+   * Registers a new workflow (409 when the id is taken), optionally writing it to the folder.
+   * An `env` name this server does not pass is a 400 `ENV_MISSING`: its runs could never start.
+   */
   async register(body: unknown, persist: boolean): Promise<CatalogEntry> {
-    const definition = checked(body);
+    const definition = this.#admitted(body);
     if (this.#entries.has(definition.id)) {
       throw new ApiError(
         'WORKFLOW_EXISTS',
@@ -83,7 +96,7 @@ export class WorkflowCatalog {
   /** Replaces a workflow; the body's id must be the one in the path. */
   async replace(id: string, body: unknown, persist: boolean): Promise<CatalogEntry> {
     const previous = this.get(id);
-    const definition = checked(body);
+    const definition = this.#admitted(body);
     if (definition.id !== id) {
       throw new ApiError(
         'INVALID_REQUEST',
@@ -102,6 +115,23 @@ export class WorkflowCatalog {
     if (persist && entry.path) await removeWorkflowPath(entry.path);
     this.#entries.delete(id);
     return { persisted: persist && entry.path !== null };
+  }
+
+  #admitted(body: unknown): WorkflowDefinition {
+    const definition = checked(body);
+    const envProblem = this.#envProblem(definition);
+    if (envProblem) throw new ApiError('ENV_MISSING', envProblem.message, envProblem.details);
+    return definition;
+  }
+
+  #envProblem(definition: WorkflowDefinition): LightProcessError | undefined {
+    try {
+      resolveWorkflowEnv(definition, this.#env);
+      return undefined;
+    } catch (error) {
+      if (error instanceof LightProcessError) return error;
+      throw error;
+    }
   }
 
   async #store(definition: WorkflowDefinition, path: string | null, persist: boolean): Promise<CatalogEntry> {

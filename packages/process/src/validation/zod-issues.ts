@@ -74,7 +74,10 @@ export function describeIssues(error: z.ZodError, input: unknown): FieldIssue[] 
       out.push({ field, message: `does not match any accepted form (got ${jsonTypeOf(value)})` });
       continue;
     }
-    out.push({ field, message: `${issue.message}${shownValue(valueAt(input, issue.path))}` });
+    // A refinement of a map key (a file path) would echo the entry's value, not the key.
+    const echo =
+      issue.code === 'custom' && issue.params?.echo === false ? '' : shownValue(valueAt(input, issue.path));
+    out.push({ field, message: `${issue.message}${echo}` });
   }
   return out;
 }

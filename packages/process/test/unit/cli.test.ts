@@ -39,7 +39,7 @@ test('light init creates a workflow whose hello node runs with its helper', asyn
   assert.equal(wf.id, 'my-flow');
   assert.deepEqual(wf.nodes, [{ id: 'hello', name: 'hello', dir: 'hello' }]);
   const node = readJson(join(dir, 'hello', '.node.json'));
-  assert.equal(node.image, 'light/node');
+  assert.equal(node.image, 'localhost/light-node');
   for (const f of ['index.js', 'lp.js', 'lp-types.d.ts']) assert.ok(existsSync(join(dir, 'hello', f)), f);
   assert.equal((await light('check', dir)).code, 0);
   // What the container does: node index.js with the input on stdin, in the node's workdir.
@@ -63,7 +63,7 @@ test('light init --node creates a node and registers it in the parent workflow.j
   assert.match(py.stdout, /registered in/);
   const wf = readJson(join(tmp.path, 'workflow.json'));
   assert.deepEqual(wf.nodes.at(-1), { id: 'score', name: 'score', dir: 'score' });
-  assert.equal(readJson(join(tmp.path, 'score', '.node.json')).image, 'light/python');
+  assert.equal(readJson(join(tmp.path, 'score', '.node.json')).image, 'localhost/light-python');
   for (const f of ['main.py', 'lp.py', 'lp_types.py']) assert.ok(existsSync(join(tmp.path, 'score', f)), f);
   const run = spawnSync('python3', ['main.py'], {
     cwd: join(tmp.path, 'score'),

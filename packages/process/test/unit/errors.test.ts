@@ -53,7 +53,7 @@ test('Node.fromFolder reads .node.json and the code files', async () => {
   mkdirSync(join(dir.path, 'n'));
   writeFileSync(
     join(dir.path, 'n', '.node.json'),
-    JSON.stringify({ id: 'n', image: 'light/sh', entrypoint: 'sh run.sh' }),
+    JSON.stringify({ id: 'n', image: 'localhost/light-sh', entrypoint: 'sh run.sh' }),
   );
   writeFileSync(join(dir.path, 'n', 'run.sh'), 'echo hi\n');
   const node = await Node.fromFolder(join(dir.path, 'n'));

@@ -12,7 +12,7 @@ function workflow(
 ): WorkflowDefinition {
   return {
     id: 'wf',
-    nodes: nodes.map((n) => ({ image: 'light/sh', entrypoint: n.id, ...n })),
+    nodes: nodes.map((n) => ({ image: 'localhost/light-sh', entrypoint: n.id, ...n })),
     links,
     networkDefs: [],
     services: [],
@@ -107,7 +107,7 @@ describe('executor', () => {
     });
     const wf = workflow([{ id: 'long', networks: ['net'] }, { id: 'other' }], [], {
       networkDefs: [{ alias: 'net' }],
-      services: [{ id: 'proxy', image: 'light/sh', networks: ['net'] }],
+      services: [{ id: 'proxy', image: 'localhost/light-sh', networks: ['net'] }],
     });
     const result = await executeWorkflow(wf, {}, { runner, signal: controller.signal, runId: 'r1' });
     assert.equal(result.success, false);
@@ -174,7 +174,7 @@ describe('executor', () => {
       [],
       {
         networkDefs: [{ alias: 'net', internal: true }],
-        services: [{ id: 'proxy', image: 'light/sh' }],
+        services: [{ id: 'proxy', image: 'localhost/light-sh' }],
         defaults: { networks: ['net'] },
       },
     );
@@ -182,7 +182,7 @@ describe('executor', () => {
     assert.equal(result.success, true);
     const byEntry = new Map(runner.requests.map((r) => [r.entrypoint, r]));
     assert.deepEqual(byEntry.get('n'), {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: { 'main.sh': 'echo' },
       input: { q: 1 },
       entrypoint: 'n',
@@ -194,7 +194,7 @@ describe('executor', () => {
       extract: ['/work/.lp-output.json'],
     });
     assert.deepEqual(byEntry.get('plain'), {
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       files: { '.lp-node': '' },
       input: { q: 1 },
       entrypoint: 'plain',

@@ -17,7 +17,7 @@ function makeWorkflow(root: string): void {
   write(join(root, 'workflow.json'), JSON.stringify({ id: 'wf', nodes: [{ id: 'a', dir: 'a' }], links: [] }));
   write(
     join(root, 'a', '.node.json'),
-    JSON.stringify({ id: 'a', image: 'light/node', entrypoint: 'node index.js' }),
+    JSON.stringify({ id: 'a', image: 'localhost/light-node', entrypoint: 'node index.js' }),
   );
   write(join(root, 'a', 'index.js'), 'console.log(1)\n');
 }

@@ -8,13 +8,13 @@ import { Node } from '../../src/model/node.ts';
 import { Workflow } from '../../src/model/workflow.ts';
 import { Schema } from '../../src/schema/schema.ts';
 
-const hello = new Node({ id: 'hello', image: 'light/node', entrypoint: 'node index.js' });
+const hello = new Node({ id: 'hello', image: 'localhost/light-node', entrypoint: 'node index.js' });
 
 test('the builder returns new workflows and leaves the original untouched', () => {
   const empty = new Workflow({ id: 'w', name: 'W' });
   const wf = empty
     .addNode(hello.withFile('index.js', 'x'))
-    .addNode({ id: 'b', image: 'light/sh' })
+    .addNode({ id: 'b', image: 'localhost/light-sh' })
     .link('hello', 'b', { when: { ok: true } });
   assert.equal(empty.nodes.length, 0);
   assert.deepEqual(
@@ -35,7 +35,7 @@ test('toJSON returns a copy: mutating it does not change the workflow', () => {
   const first = json.nodes[0];
   assert.ok(first);
   first.image = 'changed';
-  assert.equal(wf.node('hello')?.image, 'light/node');
+  assert.equal(wf.node('hello')?.image, 'localhost/light-node');
   assert.equal(Workflow.from(json).node('hello')?.image, 'changed');
 });
 
@@ -89,15 +89,15 @@ test('Schema builds JSON Schema objects; properties are required unless optional
 test('describe and toMermaid show nodes, conditions and back-links', () => {
   const wf = new Workflow({ id: 'w', name: 'Loop' })
     .addNode(hello)
-    .addNode({ id: 'check', name: 'Check it', image: 'light/python' })
+    .addNode({ id: 'check', name: 'Check it', image: 'localhost/light-python' })
     .link('hello', 'check', { when: { score: { gte: 0.5 } } })
     .link('check', 'hello', { when: { retry: true }, maxIterations: 3 });
   assert.equal(
     wf.toMermaid(),
     [
       'flowchart LR',
-      '  n0["hello<br/><small>light/node</small>"]',
-      '  n1["Check it (check)<br/><small>light/python</small>"]',
+      '  n0["hello<br/><small>localhost/light-node</small>"]',
+      '  n1["Check it (check)<br/><small>localhost/light-python</small>"]',
       '  n0 -->|"score #gt;= 0.5"| n1',
       '  n1 -.->|"retry = true, max 3x"| n0',
     ].join('\n'),
@@ -114,7 +114,9 @@ test('Workflow.save and Workflow.load round-trip a workflow built in code', asyn
   const wf = new Workflow({ id: 'w', name: 'W' })
     .addNode(hello.withFile('index.js', 'console.log(1)').withFile('data.bin', new Uint8Array([0, 255])))
     .addNode(
-      new Node({ id: 'b', image: 'light/sh', dir: 'steps/b' }).withFile('run.sh', 'echo b', { mode: 0o755 }),
+      new Node({ id: 'b', image: 'localhost/light-sh', dir: 'steps/b' }).withFile('run.sh', 'echo b', {
+        mode: 0o755,
+      }),
     )
     .link('hello', 'b', { data: { extra: 1 } });
   await wf.save(join(tmp.path, 'w'));

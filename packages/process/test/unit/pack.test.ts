@@ -17,12 +17,12 @@ function makeWorkflow(root: string): void {
       name: 'Flow',
       nodes: [{ id: 'fetch', dir: 'nodes/fetch' }],
       links: [],
-      services: [{ id: 'proxy', image: 'light/sh', entrypoint: 'sh serve.sh', dir: 'svc' }],
+      services: [{ id: 'proxy', image: 'localhost/light-sh', entrypoint: 'sh serve.sh', dir: 'svc' }],
     }),
   );
   writeFileSync(
     join(root, 'nodes', 'fetch', '.node.json'),
-    JSON.stringify({ id: 'fetch', image: 'light/python' }),
+    JSON.stringify({ id: 'fetch', image: 'localhost/light-python' }),
   );
   writeFileSync(join(root, 'nodes', 'fetch', 'main.py'), 'print(1)\n');
   writeFileSync(join(root, 'nodes', 'fetch', 'lib', 'blob.bin'), Buffer.from([0, 1, 2, 255]));
@@ -91,7 +91,7 @@ test('unpacking refuses file paths that escape the node folder', async () => {
   );
   await assert.rejects(
     unpackWorkflow(file, join(tmp.path, 'out')),
-    /file '\.\.\/\.\.\/escape\.txt' must not contain '\.\.'/,
+    /field "nodes\[0\]\.files\.\.\.\/\.\.\/escape\.txt": must not contain '\.\.'/,
   );
   assert.equal(existsSync(join(tmp.path, 'escape.txt')), false);
 });

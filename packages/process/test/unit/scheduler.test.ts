@@ -14,7 +14,7 @@ function workflow(
 ): WorkflowDefinition {
   return {
     id: 'wf',
-    nodes: ids.map((id) => ({ id, image: 'light/sh', entrypoint: id })),
+    nodes: ids.map((id) => ({ id, image: 'localhost/light-sh', entrypoint: id })),
     links,
     networkDefs: [],
     services: [],

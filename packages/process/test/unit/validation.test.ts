@@ -9,9 +9,9 @@ function wf(patch: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
   return {
     id: 'wf',
     nodes: [
-      { id: 'a', image: 'light/sh' },
-      { id: 'b', image: 'light/sh' },
-      { id: 'c', image: 'light/sh' },
+      { id: 'a', image: 'localhost/light-sh' },
+      { id: 'b', image: 'localhost/light-sh' },
+      { id: 'c', image: 'localhost/light-sh' },
     ],
     links: [
       { from: 'a', to: 'b' },
@@ -191,7 +191,7 @@ test('assertValidWorkflow throws a WorkflowValidationError listing every problem
 });
 
 test('a 10,000-node chain with an unbounded back-link is checked without exhausting the stack', () => {
-  const nodes = Array.from({ length: 10_000 }, (_, i) => ({ id: `n${i}`, image: 'light/sh' }));
+  const nodes = Array.from({ length: 10_000 }, (_, i) => ({ id: `n${i}`, image: 'localhost/light-sh' }));
   const links = nodes.slice(1).map((node, i) => ({ from: `n${i}`, to: node.id }));
   assert.deepEqual(validateWorkflow({ id: 'chain', nodes, links }), []);
   const cyclic = validateWorkflow({ id: 'chain', nodes, links: [...links, { from: 'n9999', to: 'n0' }] });

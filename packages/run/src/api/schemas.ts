@@ -1,20 +1,26 @@
+import { fileTreeProblem, MAX_FILE_MODE, relativePathProblem } from 'light-runner';
 import { z } from 'zod';
 
 // The wire shapes of light-run's HTTP API. light-run owns them; light-process imports
 // the inferred types (type-only) and validates what it receives on its own side.
 
-/** Relative path, no `..`, no NUL, at most 255 bytes per segment and 1024 in all. */
-export const relativePath = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(1024, 'must be at most 1024 characters')
-  .refine((p) => !p.includes('\0'), 'must not contain NUL bytes')
-  .refine((p) => !p.startsWith('/'), 'must be relative (no leading /)')
-  .refine((p) => !p.split(/[\\/]/).includes('..'), "must not contain '..'")
-  .refine(
-    (p) => p.split('/').every((s) => Buffer.byteLength(s) <= 255),
-    'path segments must be at most 255 bytes',
-  );
+/** `..` as a segment between slashes or backslashes. */
+const DOT_DOT = /(?:^|[\\/])\.\.(?:[\\/]|$)/;
+
+/**
+ * Relative file path: light-runner's rule (not empty, no leading `/`, no `..`, no NUL,
+ * segments of at most 255 bytes, naming a file rather than `.`), at most 1024 characters,
+ * and no `..` between backslashes either.
+ */
+export const relativePath = z.string().superRefine((p, ctx) => {
+  const issue =
+    p.length > 1024
+      ? 'must be at most 1024 characters'
+      : DOT_DOT.test(p)
+        ? "must not contain '..'"
+        : relativePathProblem(p);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});
 
 const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const noNul = (s: string) => !s.includes('\0');
@@ -26,7 +32,8 @@ export const fileContent = z
     z.object({
       content: z.string(),
       encoding: z.enum(['utf8', 'base64']).default('utf8'),
-      mode: z.number().int().min(0).max(0o777).optional(),
+      /** Permission bits; setuid, setgid and sticky (0o7000) are dropped when the file is written. */
+      mode: z.number().int().min(0).max(MAX_FILE_MODE).optional(),
     }),
   ])
   .refine(
@@ -37,6 +44,23 @@ export const fileContent = z
     'is not valid base64',
   );
 
+/**
+ * The files of a run, with light-runner's own rule over the whole set: no two keys for one
+ * file, no path that is both a file and a directory, `.` names no file, at most
+ * `MAX_FILES` files and `MAX_DIRECTORIES` directories.
+ */
+const runFiles = z.record(relativePath, fileContent).superRefine((files, ctx) => {
+  const problem = fileTreeProblem(Object.keys(files));
+  if (problem) {
+    ctx.addIssue({
+      code: 'custom',
+      path: problem.key === undefined ? [] : [problem.key],
+      message:
+        problem.key === undefined ? problem.message : `${JSON.stringify(problem.key)} ${problem.message}`,
+    });
+  }
+});
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must match [A-Za-z_][A-Za-z0-9_]*');
 const networkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'invalid network name');
 const absolutePath = z
@@ -45,6 +69,9 @@ const absolutePath = z
   .max(1024)
   .refine((p) => !p.includes('\0'), 'must not contain NUL bytes')
   .refine((p) => !p.split('/').includes('..'), "must not contain '..'");
+
+/** A lease id as `POST /leases` answered it. */
+const leaseId = z.string().min(1).max(128);
 
 /** Body of `POST /run`. */
 export const runBody = z
@@ -55,7 +82,7 @@ export const runBody = z
       .min(1)
       .max(512)
       .regex(/^[^\s\0]+$/, 'must not contain whitespace or NUL'),
-    files: z.record(relativePath, fileContent).default({}),
+    files: runFiles.default({}),
     entrypoint: z.string().max(65536).refine(noNul, 'must not contain NUL bytes').optional(),
     setup: z
       .union([
@@ -82,6 +109,10 @@ export const runBody = z
     detached: z.boolean().optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
     callbackSecret: z.string().min(1).max(1024).optional(),
+    /** Ties the run to a lease: when the lease expires or is released, the run is cancelled. */
+    lease: leaseId.optional(),
+    /** A long-lived run (a workflow's sidecar): implies detached, never waits in the run queue, capped by `--max-services`. */
+    service: z.boolean().optional(),
   })
   .strict();
 /** A `POST /run` body as a client writes it (defaults not yet applied). */
@@ -148,6 +179,44 @@ export const healthState = z.object({
 /** Body of `GET /health`. */
 export type HealthState = z.infer<typeof healthState>;
 
+/**
+ * Response of `GET /info`: the settings this light-run applies to every run, defaults
+ * included (sizes in bytes, times in milliseconds), and what the host enforces.
+ */
+export const infoState = z.object({
+  version: z.string(),
+  backend: z.literal('docker'),
+  maxConcurrent: z.number(),
+  /** Services (long-running runs) at once, apart from the run queue. */
+  maxServices: z.number(),
+  /** Retention: finished runs kept at most, and for how long (ms). */
+  keepRuns: z.number(),
+  keepForMs: z.number(),
+  /** Networks runs may join although light-run did not create them. */
+  allowNetworks: z.array(z.string()),
+  /** Host names requests may address besides the bound interface. */
+  allowedHosts: z.array(z.string()),
+  /** Caps of every container: memory and writable-layer bytes, CPUs, processes. */
+  limits: z.object({ memoryBytes: z.number(), cpus: z.number(), pids: z.number(), diskBytes: z.number() }),
+  /** OCI runtime of every container; null: the engine's default (runc). */
+  runtime: z.enum(['runc', 'runsc']).nullable(),
+  /** GPUs given to every container; null: none. */
+  gpus: z.union([z.literal('all'), z.number()]).nullable(),
+  bodyLimitBytes: z.number(),
+  /** Largest single extracted file. */
+  maxExtractBytes: z.number(),
+  artifactStoreBytes: z.number(),
+  /** Warm pool images and parked containers per image; null: off. */
+  warmPool: z.object({ images: z.array(z.string()), size: z.number() }).nullable(),
+  /** How the host holds the limits, as the runner probed it. */
+  enforcement: z.object({
+    disk: z.object({ mode: z.enum(['quota', 'watch']), detail: z.string() }),
+    hostFirewall: z.object({ enforced: z.boolean(), detail: z.string() }),
+  }),
+});
+/** Body of `GET /info`. */
+export type InfoState = z.infer<typeof infoState>;
+
 /** Body of `POST /runs/:id/stop`. */
 export const stopBody = z
   .object({
@@ -169,6 +238,8 @@ export const networkBody = z
     internal: z.boolean().default(false),
     /** Inter-container traffic on this network. @default true (a named network is for talking). */
     icc: z.boolean().default(true),
+    /** Ties the network to a lease: it is removed once the lease expires or is released (after the lease's runs ended). */
+    lease: leaseId.optional(),
   })
   .strict();
 /** A `POST /networks` body as a client writes it. */
@@ -195,6 +266,21 @@ export type NetworkCleanupBody = z.input<typeof networkCleanupBody>;
 export const networkCleanupResult = z.object({ removed: z.array(z.string()) });
 /** Body of the `POST /networks/cleanup` answer. */
 export type NetworkCleanupResult = z.infer<typeof networkCleanupResult>;
+
+/** Body of `POST /leases`: how long, in ms, the lease lives without a renewal. */
+export const leaseBody = z
+  .object({
+    /** Milliseconds between renewals before the lease expires. @default 30000 */
+    ttlMs: z.number().int().min(1000).max(600_000).default(30_000),
+  })
+  .strict();
+/** A `POST /leases` body as a client writes it. */
+export type LeaseBody = z.input<typeof leaseBody>;
+
+/** Response of `POST /leases` (201) and `POST /leases/:id/renew` (200). */
+export const leaseState = z.object({ id: z.string(), ttlMs: z.number(), expiresAt: z.string() });
+/** A lease on the wire: `expiresAt` is an ISO time. */
+export type LeaseState = z.infer<typeof leaseState>;
 
 /** The one error shape every route answers with. */
 export interface ErrorBody {

@@ -29,9 +29,22 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
       new Option('--host <host>', 'interface to listen on').env('LIGHT_RUN_HOST').default('127.0.0.1'),
     )
     .addOption(
-      new Option('--token <token>', 'bearer token required on every route but /health').env(
-        'LIGHT_RUN_TOKEN',
-      ),
+      new Option(
+        '--allowed-hosts <names>',
+        'host names (comma-separated) requests may address besides 127.0.0.1, localhost, [::1] and --host; others get 421',
+      ).env('LIGHT_RUN_ALLOWED_HOSTS'),
+    )
+    .addOption(
+      new Option(
+        '--allow-networks <names>',
+        'networks (comma-separated) runs may join although light-run did not create them, e.g. bridge',
+      ).env('LIGHT_RUN_ALLOW_NETWORKS'),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'bearer token required on every route but /health (prefer LIGHT_RUN_TOKEN: every local user sees argv in ps)',
+      ).env('LIGHT_RUN_TOKEN'),
     )
     .addOption(
       new Option('--body-limit <size>', 'largest request body, e.g. 10mb').env('LIGHT_RUN_BODY_LIMIT'),
@@ -45,6 +58,23 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
       new Option('--max-concurrent <n>', 'runs executing at once; more wait queued').env(
         'LIGHT_RUN_MAX_CONCURRENT',
       ),
+    )
+    .addOption(
+      new Option(
+        '--max-services <n>',
+        'services (service: true runs) at once, outside the run queue; more are refused (default 32)',
+      ).env('LIGHT_RUN_MAX_SERVICES'),
+    )
+    .addOption(
+      new Option('--keep-runs <n>', 'runs kept; the oldest finished ones go past it (default 1000)').env(
+        'LIGHT_RUN_KEEP_RUNS',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--keep-for <duration>',
+        'finished runs older than this are deleted, e.g. 7d, 12h (default 7d)',
+      ).env('LIGHT_RUN_KEEP_FOR'),
     )
     .addOption(
       new Option(
@@ -63,11 +93,28 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
         'LIGHT_RUN_WARM_POOL_SIZE',
       ),
     )
-    .addOption(new Option('--memory <size>', 'memory cap per container, e.g. 512m'))
-    .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5'))
-    .addOption(new Option('--pids <n>', 'process cap per container'))
-    .addOption(new Option('--disk <size>', 'what one container may write to its filesystem, e.g. 1g'))
-    .addOption(new Option('--runtime <runtime>', 'OCI runtime of the containers').choices(['runc', 'runsc']))
+    .addOption(
+      new Option('--memory <size>', 'memory cap per container, e.g. 512m (default 512m)').env(
+        'LIGHT_RUN_MEMORY',
+      ),
+    )
+    .addOption(new Option('--cpus <n>', 'CPU cap per container, e.g. 1.5 (default 1)').env('LIGHT_RUN_CPUS'))
+    .addOption(new Option('--pids <n>', 'process cap per container (default 100)').env('LIGHT_RUN_PIDS'))
+    .addOption(
+      new Option('--disk <size>', 'what one container may write to its filesystem, e.g. 1g (default 1g)').env(
+        'LIGHT_RUN_DISK',
+      ),
+    )
+    .addOption(
+      new Option('--runtime <runtime>', 'OCI runtime of the containers, runc or runsc (gVisor)').env(
+        'LIGHT_RUN_RUNTIME',
+      ),
+    )
+    .addOption(
+      new Option('--gpus <all|n>', 'GPUs given to every container: all, or a count (default none)').env(
+        'LIGHT_RUN_GPUS',
+      ),
+    )
     .addOption(
       new Option(
         '--ephemeral',

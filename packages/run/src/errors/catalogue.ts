@@ -7,8 +7,12 @@ export const ERROR_CATALOGUE = {
   INVALID_REQUEST: 400,
   /** The body is not parseable JSON. */
   INVALID_JSON: 400,
+  /** A run names a network it may not join (Docker's host or bridge, or one this light-run did not create). */
+  NETWORK_NOT_ALLOWED: 400,
   /** Missing or wrong bearer token. */
   UNAUTHORIZED: 401,
+  /** A browser's cross-origin request (an `Origin` other than this server) on a route that changes state. */
+  ORIGIN_NOT_ALLOWED: 403,
   /** No route for this method and path. */
   NOT_FOUND: 404,
   /** No run with this id. */
@@ -17,6 +21,8 @@ export const ERROR_CATALOGUE = {
   ARTIFACT_NOT_FOUND: 404,
   /** No network with this name. */
   NETWORK_NOT_FOUND: 404,
+  /** No live lease with this id (never created, expired or released). */
+  LEASE_NOT_FOUND: 404,
   /** The route exists, the method does not. */
   METHOD_NOT_ALLOWED: 405,
   /** The run is not queued, running or paused (cancel, stop, pause, resume). */
@@ -31,12 +37,18 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: 413,
   /** The body is not `application/json`. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The `Host` header names no interface this server listens on and no `--allowed-hosts` entry (DNS rebinding). */
+  HOST_NOT_ALLOWED: 421,
   /** Something failed inside light-run or the engine; the message says what. */
   INTERNAL: 500,
   /** The Docker engine does not answer. */
   ENGINE_UNREACHABLE: 503,
   /** light-run is shutting down and takes no new runs. */
   SHUTTING_DOWN: 503,
+  /** As many services run as `--max-services` allows; the new one is refused, not queued. */
+  TOO_MANY_SERVICES: 503,
+  /** A record, state file or log could not be written (e.g. ENOSPC: the disk is full). */
+  STATE_WRITE_FAILED: 507,
 } as const satisfies Record<string, number>;
 
 /** Every code an HTTP error of light-run can carry. */

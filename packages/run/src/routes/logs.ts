@@ -5,6 +5,16 @@ import { logsQuery } from '../api/queries.ts';
 import { parseOrThrow } from '../errors/validate.ts';
 import type { ServerContext } from '../server/context.ts';
 
+/** The `line` of one stored NDJSON line; nothing for a line cut short (a write that failed on a full disk). */
+function textOf(raw: string): string {
+  try {
+    return `${(JSON.parse(raw) as { line: string }).line}\n`;
+  } catch {
+    // Thrown here it would escape the stream and end the process; the log's end marker says what happened.
+    return '';
+  }
+}
+
 /** Turns the stored NDJSON into plain text: each line's `line`, one per line. */
 class NdjsonToText extends Transform {
   private rest = '';
@@ -14,13 +24,13 @@ class NdjsonToText extends Transform {
     this.rest = lines.pop() ?? '';
     const text = lines
       .filter((l) => l.length > 0)
-      .map((l) => `${(JSON.parse(l) as { line: string }).line}\n`)
+      .map(textOf)
       .join('');
     callback(null, text);
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(null, this.rest ? `${(JSON.parse(this.rest) as { line: string }).line}\n` : '');
+    callback(null, this.rest ? textOf(this.rest) : '');
   }
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { networkBody, networkCleanupBody } from '../api/schemas.ts';
 import { parseOrThrow } from '../errors/validate.ts';
+import { tieNetwork } from '../leases/tie-network.ts';
 import type { ServerContext } from '../server/context.ts';
 
 const nameParams = z.object({
@@ -15,7 +16,10 @@ const nameParams = z.object({
 export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/networks', async (request, reply) => {
     const body = parseOrThrow(networkBody, request.body);
+    // An unknown lease is refused before anything is created.
+    if (body.lease !== undefined) ctx.leases.require(body.lease);
     const result = await ctx.networks.create(body.name, { internal: body.internal, icc: body.icc });
+    if (body.lease !== undefined) await tieNetwork(ctx.leases, ctx.networks, body.lease, result);
     return reply.status(201).send({ name: result.name, created: result.created });
   });
 

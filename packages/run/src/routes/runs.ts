@@ -5,6 +5,7 @@ import { runBody, stopBody } from '../api/schemas.ts';
 import { ValidationError } from '../errors/light-run-error.ts';
 import { parseOrThrow } from '../errors/validate.ts';
 import type { ServerContext } from '../server/context.ts';
+import { checkRunNetworks } from './run-networks.ts';
 
 const idParams = z.object({ id: z.string() });
 
@@ -18,8 +19,15 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (body.callbackSecret !== undefined && body.callbackUrl === undefined) {
       throw new ValidationError([{ path: 'callbackUrl', message: 'is required when callbackSecret is set' }]);
     }
+    if (body.service === true && body.detached === false) {
+      throw new ValidationError([{ path: 'detached', message: 'a service is always detached' }]);
+    }
+    await checkRunNetworks(body.networks, ctx);
+    // An unknown lease is refused before anything is recorded or started; checked in the
+    // tick of the submit, so the lease cannot end between the check and the record.
+    if (body.lease !== undefined) ctx.leases.require(body.lease);
     const { state, done } = ctx.manager.submit(body);
-    if (body.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
+    if (state.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
     // A synchronous run belongs to its request: a client that hangs up cancels it.
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished) return;

@@ -3,6 +3,7 @@ import {
   closeSync,
   createReadStream,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -13,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { LogLineWire } from '../api/schemas.ts';
+import { LightRunError } from '../errors/light-run-error.ts';
 
 interface Writer {
   fd: number;
@@ -25,6 +27,10 @@ interface Writer {
 
 const MARKER_PREFIX = '[light-run] log truncated';
 
+function markerLine(reason: string): string {
+  return `${JSON.stringify({ stream: 'stderr', line: `${MARKER_PREFIX}: ${reason}`, time: new Date().toISOString() })}\n`;
+}
+
 /**
  * Each run's log as NDJSON (`{"stream","line","time"}` per line) in `<dataDir>/logs/<id>.ndjson`,
  * capped per run: past the cap one marker line is written and later lines are dropped.
@@ -33,10 +39,14 @@ const MARKER_PREFIX = '[light-run] log truncated';
  */
 export class LogStore {
   private readonly writers = new Map<string, Writer>();
+  /** End markers of logs whose file could not take them (a full disk): reads still end with them. */
+  private readonly unwritten = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
     private readonly maxBytesPerRun: number,
+    /** Where a failed log write is reported (once per run). */
+    private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
@@ -45,10 +55,22 @@ export class LogStore {
     return join(this.dir, `${id}.ndjson`);
   }
 
-  /** Opens (creating when missing) a run's log for appending; a re-opened log keeps its size. */
+  /**
+   * Opens (creating when missing) a run's log for appending; a re-opened log keeps its
+   * size. `STATE_WRITE_FAILED` when the file cannot be created (e.g. a full disk).
+   */
   open(id: string): void {
     if (this.writers.has(id)) return;
-    const fd = openSync(this.pathOf(id), 'a', 0o600);
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(id), 'a', 0o600);
+    } catch (err) {
+      throw new LightRunError(
+        'STATE_WRITE_FAILED',
+        `creating the log of run ${id} (${this.pathOf(id)}) failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     const bytes = fstatSync(fd).size;
     const truncated = bytes >= this.maxBytesPerRun;
     this.writers.set(id, {
@@ -71,7 +93,13 @@ export class LogStore {
     const text = readFileSync(this.pathOf(id), 'utf8');
     for (const raw of text.split('\n')) {
       if (!raw) continue;
-      const line = JSON.parse(raw) as LogLineWire;
+      let line: LogLineWire;
+      try {
+        line = JSON.parse(raw) as LogLineWire;
+      } catch {
+        // A line cut short by a failed write (a full disk) counts as one line already held.
+        continue;
+      }
       if (line.line.startsWith(MARKER_PREFIX) && line.stream === 'stderr') writer.truncated = true;
       else writer.skip[line.stream] += 1;
     }
@@ -89,14 +117,56 @@ export class LogStore {
     let text = `${JSON.stringify({ stream: line.stream, line: line.line, time: line.time })}\n`;
     if (writer.bytes + Buffer.byteLength(text) > this.maxBytesPerRun) {
       writer.truncated = true;
-      text = `${JSON.stringify({
-        stream: 'stderr',
-        line: `${MARKER_PREFIX}: the cap of ${this.maxBytesPerRun} bytes per run was reached`,
-        time: new Date().toISOString(),
-      })}\n`;
+      text = markerLine(`the cap of ${this.maxBytesPerRun} bytes per run was reached`);
     }
-    writer.bytes += writeSync(writer.fd, text);
+    try {
+      this.write(writer, text);
+    } catch (err) {
+      this.fail(id, writer, err);
+      return;
+    }
     writer.events.emit('data', text);
+  }
+
+  /**
+   * Writes all of `text` or throws (a short write is retried, so a full disk surfaces as
+   * its ENOSPC); `writer.bytes` counts only whole lines.
+   */
+  private write(writer: Writer, text: string): void {
+    const bytes = Buffer.from(text);
+    let done = 0;
+    while (done < bytes.length) {
+      const written = writeSync(writer.fd, bytes, done);
+      if (written === 0) throw new Error(`no byte of the last ${bytes.length - done} could be written`);
+      done += written;
+    }
+    writer.bytes += done;
+  }
+
+  /**
+   * A write failed: the log ends here with a marker (in the file when it still fits, and
+   * for followers in any case), later lines are dropped, and the failure is logged once.
+   */
+  private fail(id: string, writer: Writer, err: unknown): void {
+    writer.truncated = true;
+    const reason = err instanceof Error ? err.message : String(err);
+    const marker = markerLine(`writing the log failed: ${reason}`);
+    let damaged = '';
+    try {
+      // Cut a partial line off, so the file stays one JSON object per line.
+      ftruncateSync(writer.fd, writer.bytes);
+      this.write(writer, marker);
+    } catch {
+      // The marker does not fit either: readers get it from memory after the file's last whole line.
+      this.unwritten.set(id, marker);
+      try {
+        ftruncateSync(writer.fd, writer.bytes);
+      } catch (cut) {
+        damaged = ` (the file may end with a partial line: ${(cut as Error).message})`;
+      }
+    }
+    this.log(`light-run: writing the log of run ${id} failed, later lines are dropped: ${reason}${damaged}`);
+    writer.events.emit('data', marker);
   }
 
   /** Closes a run's log: followers see the end. */
@@ -104,7 +174,12 @@ export class LogStore {
     const writer = this.writers.get(id);
     if (!writer) return;
     this.writers.delete(id);
-    closeSync(writer.fd);
+    try {
+      closeSync(writer.fd);
+    } catch (err) {
+      // The descriptor is gone either way; followers must still see the end.
+      this.log(`light-run: closing the log of run ${id}: ${(err as Error).message}`);
+    }
     writer.events.emit('end');
   }
 
@@ -116,6 +191,7 @@ export class LogStore {
   /** Deletes a run's log. */
   remove(id: string): void {
     this.close(id);
+    this.unwritten.delete(id);
     rmSync(this.pathOf(id), { force: true });
   }
 
@@ -126,14 +202,15 @@ export class LogStore {
   read(id: string, follow: boolean): Readable {
     const path = this.pathOf(id);
     const writer = follow ? this.writers.get(id) : undefined;
+    const marker = this.unwritten.get(id);
     let size: number;
     try {
       size = statSync(path).size;
     } catch {
       // No log file: the run never printed anything (or its log was deleted).
-      return Readable.from([]);
+      return Readable.from(marker ? [marker] : []);
     }
-    if (!writer) return size === 0 ? Readable.from([]) : createReadStream(path, { end: size - 1 });
+    if (!writer) return Readable.from(wholeLog(path, size, marker));
     return followLog(path, size, writer.events);
   }
 }
@@ -170,6 +247,15 @@ class Subscription {
     this.ended = true;
     this.wake?.();
   }
+}
+
+async function* wholeLog(
+  path: string,
+  size: number,
+  marker: string | undefined,
+): AsyncGenerator<Buffer | string> {
+  if (size > 0) yield* createReadStream(path, { end: size - 1 });
+  if (marker) yield marker;
 }
 
 function followLog(path: string, size: number, events: EventEmitter): Readable {

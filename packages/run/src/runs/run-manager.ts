@@ -3,10 +3,11 @@ import type { RunState } from '../api/schemas.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { LightRunError } from '../errors/light-run-error.ts';
 import type { CallbackSender } from './callback.ts';
+import { CallbackDelivery } from './callback-delivery.ts';
 import type { LogStore } from './log-store.ts';
-import { RunQueue } from './run-queue.ts';
-import { isTerminalStatus, type RunRecords } from './run-records.ts';
-import { failedResult, queuedState } from './run-results.ts';
+import { isTerminalStatus, type RunRecords, type StoredRun } from './run-records.ts';
+import { failedResult, failOnWriteError, queuedState } from './run-results.ts';
+import { RunSlots } from './run-slots.ts';
 import { RunWaiters } from './run-waiters.ts';
 import type { RunHandle, RunnerPort, RunRequest, RunResult } from './runner-port.ts';
 import { type ParsedRunBody, toRunRequest } from './to-run-request.ts';
@@ -20,7 +21,11 @@ export interface RunManagerDeps {
   callbacks: CallbackSender;
   /** Runs executing at once; the rest wait as `queued`. */
   maxConcurrent: number;
+  /** Services running at once (they never wait in the run queue); past it they are refused. */
+  maxServices: number;
   log: (line: string) => void;
+  /** Called after a run reached its final state (retention hooks in here). */
+  onFinished?: (id: string) => void;
 }
 
 interface LiveRun {
@@ -40,47 +45,64 @@ export interface RunFilter {
  * the callbacks and the artifact cap. Routes call it; it calls the runner.
  */
 export class RunManager {
-  private readonly queue: RunQueue;
+  private readonly slots: RunSlots;
   private readonly live = new Map<string, LiveRun>();
   private readonly waiters: RunWaiters;
   private closing = false;
-  /** Runs whose callback is being delivered right now, so it is never sent twice at once. */
-  private readonly delivering = new Set<string>();
+  private readonly delivery: CallbackDelivery;
 
   constructor(private readonly deps: RunManagerDeps) {
-    this.queue = new RunQueue(deps.maxConcurrent);
+    this.slots = new RunSlots(deps.maxConcurrent, deps.maxServices);
     this.waiters = new RunWaiters(deps.records);
+    this.delivery = new CallbackDelivery(deps.records, deps.callbacks, deps.log);
   }
 
-  /** Creates a run, queues it, and returns its first state plus a promise of its final one. */
+  /**
+   * Creates a run, queues it (a service starts at once), and returns its first state plus
+   * a promise of its final one. `STATE_WRITE_FAILED` when the run cannot be recorded
+   * (nothing was started), `TOO_MANY_SERVICES` past the service cap.
+   */
   submit(body: ParsedRunBody): { state: RunState; done: Promise<RunState> } {
     if (this.closing) throw new LightRunError('SHUTTING_DOWN', 'light-run is shutting down');
+    const service = body.service === true;
+    if (service) this.slots.assertServiceRoom();
     const id = randomUUID();
-    const detached = body.detached === true;
-    const state = queuedState(id, body.image, detached);
-    const callback = body.callbackUrl
-      ? {
-          url: body.callbackUrl,
-          pending: true,
-          ...(body.callbackSecret ? { secret: body.callbackSecret } : {}),
+    const detached = body.detached === true || service;
+    const record: StoredRun = { state: queuedState(id, body.image, detached) };
+    if (body.callbackUrl) {
+      const secret = body.callbackSecret ? { secret: body.callbackSecret } : {};
+      record.callback = { url: body.callbackUrl, pending: true, ...secret };
+    }
+    if (body.lease !== undefined) record.lease = body.lease;
+    if (service) record.service = true;
+    try {
+      this.deps.records.put(record);
+      this.deps.logs.open(id);
+    } catch (err) {
+      // Unrecorded, the run could never be found again: it does not start at all.
+      for (const undo of [() => this.deps.logs.remove(id), () => this.deps.records.delete(id)]) {
+        try {
+          undo();
+        } catch (cleanup) {
+          this.deps.log(`light-run: cleaning up the refused run ${id}: ${(cleanup as Error).message}`);
         }
-      : undefined;
-    this.deps.records.put(callback ? { state, callback } : { state });
-    this.deps.logs.open(id);
+      }
+      throw err;
+    }
     const done = this.settled(id);
     const request = toRunRequest(id, body);
-    this.queue.enqueue(id, () => this.start(id, request, !detached));
+    this.slots.admit(id, service, () => this.start(id, request, !detached));
     return { state: this.get(id), done };
   }
 
   private start(id: string, request: RunRequest, sync: boolean): void {
-    this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
     let handle: RunHandle;
     try {
+      this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
       handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
     } catch (err) {
       this.finish(id, failedResult(id, err));
-      this.queue.release();
+      this.slots.release(id);
       return;
     }
     this.watch(id, handle, sync);
@@ -95,44 +117,41 @@ export class RunManager {
       if (this.waiters.isReleased || this.live.get(id)?.handle !== handle) return;
       this.live.delete(id);
       this.finish(id, result);
-      this.queue.release();
+      this.slots.release(id);
     };
     handle.result.then(settle, (err: unknown) => settle(failedResult(id, err)));
   }
 
-  /** Records a final state, closes the log, enforces the artifact cap and fires the callback. */
+  /**
+   * Records a final state, closes the log, enforces the artifact cap and fires the callback.
+   * Never throws: a final state the disk refuses fails the run with `STATE_WRITE_FAILED`
+   * (kept in memory), and everyone waiting is still answered.
+   */
   finish(id: string, result: Omit<RunResult, 'id'>): void {
     this.deps.logs.close(id);
-    this.deps.records.updateState(id, {
-      status: result.status,
-      exitCode: result.exitCode,
-      startedAt: result.startedAt,
-      finishedAt: result.finishedAt,
-      durationMs: result.durationMs,
-      artifacts: result.artifacts,
-      ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
-    });
-    const evicted = this.deps.artifacts.enforceCap();
-    if (evicted.length > 0) this.deps.log(`light-run: evicted the artifacts of ${evicted.length} run(s)`);
+    try {
+      this.deps.records.updateState(id, {
+        status: result.status,
+        exitCode: result.exitCode,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+        durationMs: result.durationMs,
+        artifacts: result.artifacts,
+        ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+      });
+      const evicted = this.deps.artifacts.enforceCap();
+      if (evicted.length > 0) this.deps.log(`light-run: evicted the artifacts of ${evicted.length} run(s)`);
+    } catch (err) {
+      failOnWriteError(this.deps.records, id, err, this.deps.log);
+    }
     this.sendCallback(id);
     this.waiters.notify(id);
+    this.deps.onFinished?.(id);
   }
 
   /** Delivers a run's pending callback in the background; the run never waits for it. */
   sendCallback(id: string): void {
-    const stored = this.deps.records.get(id);
-    const target = stored?.callback;
-    if (!stored || !target?.pending || !isTerminalStatus(stored.state.status) || this.delivering.has(id))
-      return;
-    this.delivering.add(id);
-    void this.deps.callbacks.deliver(target.url, target.secret, stored.state).then((outcome) => {
-      this.delivering.delete(id);
-      const now = this.deps.records.get(id);
-      if (outcome === 'abandoned' || !now?.callback) return;
-      if (outcome === 'failed')
-        this.deps.log(`light-run: giving up the callback of run ${id} to ${target.url}`);
-      this.deps.records.put({ ...now, callback: { ...now.callback, pending: false } });
-    });
+    this.delivery.send(id);
   }
 
   /** The current state of a run; RUN_NOT_FOUND (404) when unknown. */
@@ -175,7 +194,7 @@ export class RunManager {
   /** Kills a run at once (status `cancelled`) and resolves with its final state. */
   async cancel(id: string): Promise<RunState> {
     const { live } = this.activeOrThrow(id, 'cancel');
-    if (this.queue.remove(id)) this.dropQueued(id);
+    if (this.slots.remove(id)) this.dropQueued(id);
     else if (live) await live.handle.cancel();
     return this.settled(id, 60_000);
   }
@@ -183,7 +202,7 @@ export class RunManager {
   /** Sends a signal, waits `graceMs`, then kills; resolves with the final state. */
   async stop(id: string, options: { signal?: string; graceMs?: number }): Promise<RunState> {
     const { live } = this.activeOrThrow(id, 'stop');
-    if (this.queue.remove(id)) this.dropQueued(id);
+    if (this.slots.remove(id)) this.dropQueued(id);
     else if (live) await live.handle.stop(options);
     return this.settled(id, (options.graceMs ?? 10_000) + 60_000);
   }
@@ -238,7 +257,7 @@ export class RunManager {
   async shutdown(options: { cancelDetached?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const id of this.queue.drain()) {
+    for (const id of this.slots.drain()) {
       this.dropQueued(id, { code: 'SHUTTING_DOWN', message: 'light-run shut down before the run started' });
     }
     const sync = [...this.live.entries()].filter(([, run]) => run.sync || options.cancelDetached);
@@ -261,13 +280,13 @@ export class RunManager {
     return this.closing;
   }
 
-  /** Takes a queue slot for a run that is already going (re-attached at start). */
-  occupySlot(): void {
-    this.queue.occupy();
+  /** Takes a slot (a service slot for a service) for a run that is already going (re-attached at start). */
+  occupySlot(id: string, service: boolean): void {
+    this.slots.occupy(id, service);
   }
 
   /** Gives back a slot taken with {@link occupySlot} when re-attaching failed. */
-  releaseSlot(): void {
-    this.queue.release();
+  releaseSlot(id: string): void {
+    this.slots.release(id);
   }
 }

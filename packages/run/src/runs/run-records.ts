@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type RunState, runState } from '../api/schemas.ts';
+import { LightRunError } from '../errors/light-run-error.ts';
 
 /** Where and how to deliver a run's final state. The secret stays on this host (file mode 0600). */
 export interface CallbackTarget {
@@ -15,11 +16,17 @@ export interface CallbackTarget {
 export interface StoredRun {
   state: RunState;
   callback?: CallbackTarget;
+  /** The lease the run is tied to: its expiry cancels the run. */
+  lease?: string;
+  /** A service run: it holds a service slot, not a slot of the run queue. */
+  service?: boolean;
 }
 
 const storedRun = z.object({
   state: runState,
   callback: z.object({ url: z.string(), secret: z.string().optional(), pending: z.boolean() }).optional(),
+  lease: z.string().optional(),
+  service: z.boolean().optional(),
 });
 
 /** Statuses after which a run never changes again. */
@@ -69,13 +76,31 @@ export class RunRecords {
     return [...this.byId.values()].sort((a, b) => a.state.createdAt.localeCompare(b.state.createdAt));
   }
 
-  /** Stores (creates or replaces) a record. */
+  /** How many records there are. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /**
+   * Stores (creates or replaces) a record. The memory copy is updated first, so the run's
+   * state is right for this process even when the disk refuses the write, which throws
+   * `STATE_WRITE_FAILED` naming the file (no temp file is left behind).
+   */
   put(record: StoredRun): StoredRun {
     this.byId.set(record.state.id, record);
     const path = join(this.dir, `${record.state.id}.json`);
     const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
-    renameSync(temp, path);
+    try {
+      writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
+      renameSync(temp, path);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw new LightRunError(
+        'STATE_WRITE_FAILED',
+        `writing the record of run ${record.state.id} (${path}) failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     return record;
   }
 

@@ -43,7 +43,7 @@ export async function recoverRuns(deps: RecoveryDeps): Promise<RecoveryReport> {
     });
     report.lost.push(id);
   };
-  for (const { state } of records.all()) {
+  for (const { state, service = false } of records.all()) {
     if (isTerminalStatus(state.status)) continue;
     if (state.status === 'queued') {
       lost(state.id, 'light-run stopped before this run started');
@@ -54,15 +54,20 @@ export async function recoverRuns(deps: RecoveryDeps): Promise<RecoveryReport> {
       continue;
     }
     logs.reopen(state.id);
-    manager.occupySlot();
+    manager.occupySlot(state.id, service);
     try {
       const handle = await runner.attach(state.id, { onLog: (line) => logs.append(state.id, line) });
       const view = await runner.get(state.id);
-      records.updateState(state.id, { status: view?.status === 'paused' ? 'paused' : 'running' });
+      try {
+        records.updateState(state.id, { status: view?.status === 'paused' ? 'paused' : 'running' });
+      } catch (err) {
+        // The memory copy holds the status; the disk catches up with the next write that fits.
+        log(`light-run: ${(err as Error).message}`);
+      }
       manager.watch(state.id, handle, false);
       report.reattached.push(state.id);
     } catch (err) {
-      manager.releaseSlot();
+      manager.releaseSlot(state.id);
       if (isEngineDown(err)) {
         // The run may well be alive; the next start (with the engine up) will know.
         logs.close(state.id);

@@ -12,7 +12,7 @@ export function toRunRequest(id: string, body: ParsedRunBody): RunRequest {
     image: body.image,
     files: body.files,
     // Detached runs must be re-attachable by the next light-run process, so the runner persists them.
-    detached: body.detached === true,
+    detached: body.detached === true || body.service === true,
   };
   if (body.entrypoint !== undefined) request.entrypoint = body.entrypoint;
   if (body.setup !== undefined) request.setup = typeof body.setup === 'string' ? [body.setup] : body.setup;

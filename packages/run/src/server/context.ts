@@ -1,4 +1,6 @@
+import type { RunnerEnforcement, RunnerSettings } from 'light-runner';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import type { LeaseRegistry } from '../leases/lease-registry.ts';
 import type { LogStore } from '../runs/log-store.ts';
 import type { RunManager } from '../runs/run-manager.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -10,6 +12,8 @@ export interface NetworkPort {
     options: { internal: boolean; icc: boolean },
   ): Promise<{ name: string; created: boolean }>;
   exists(name: string): Promise<boolean>;
+  /** `own`: made by this light-run (POST /networks, or its default network); `foreign`: anyone else's. */
+  ownership(name: string): Promise<'own' | 'foreign' | 'missing'>;
   remove(name: string): Promise<unknown>;
   cleanup(options: { prefix?: string; maxAgeMs?: number }): Promise<string[]>;
 }
@@ -20,7 +24,13 @@ export interface ServerContext {
   manager: RunManager;
   artifacts: ArtifactStore;
   logs: LogStore;
+  /** Leases that tie runs and networks to a live client. */
+  leases: LeaseRegistry;
   networks: NetworkPort;
   /** Engine version, or an error with code ENGINE_UNREACHABLE. */
   ping(): Promise<{ version: string }>;
+  /** What every container gets (caps with defaults applied, runtime, GPUs, warm pool). */
+  runnerSettings(): RunnerSettings;
+  /** Which limits the engine and host enforce, as the runner probed them. */
+  enforcement(): Promise<RunnerEnforcement>;
 }

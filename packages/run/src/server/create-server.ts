@@ -3,19 +3,27 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { registerBearerAuth } from '../auth/bearer.ts';
+import { leaseCleanup } from '../leases/lease-cleanup.ts';
+import { LeaseRegistry } from '../leases/lease-registry.ts';
 import { registerArtifactRoutes } from '../routes/artifacts.ts';
 import { registerHealthRoute } from '../routes/health.ts';
+import { registerInfoRoute } from '../routes/info.ts';
+import { registerLeaseRoutes } from '../routes/leases.ts';
 import { registerLogRoutes } from '../routes/logs.ts';
 import { registerNetworkRoutes } from '../routes/networks.ts';
 import { registerRunRoutes } from '../routes/runs.ts';
 import { CallbackSender } from '../runs/callback.ts';
 import { LogStore } from '../runs/log-store.ts';
+import { Retention } from '../runs/retention.ts';
 import { RunManager } from '../runs/run-manager.ts';
 import { RunRecords } from '../runs/run-records.ts';
 import { type RecoveryReport, recoverRuns } from '../runs/run-recovery.ts';
 import type { ServerContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerHostCheck } from './host-check.ts';
+import { parseJsonBody } from './json-body.ts';
 import { type LightRunServerOptions, resolveOptions } from './options.ts';
+import { registerOversizeBody } from './oversize-body.ts';
 import { createRunner } from './runner.ts';
 
 /** How long, in ms, shutdown lets open connections finish before closing them. */
@@ -54,7 +62,7 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   }
   const runner = createRunner(options);
   const records = new RunRecords(join(options.dataDir, 'runs'), options.log);
-  const logs = new LogStore(join(options.dataDir, 'logs'), options.logMaxBytesPerRun);
+  const logs = new LogStore(join(options.dataDir, 'logs'), options.logMaxBytesPerRun, options.log);
   const artifacts = new ArtifactStore(
     join(options.dataDir, 'artifacts'),
     options.artifactStoreBytes,
@@ -66,15 +74,38 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     log: options.log,
   });
   const deps = { runner, records, logs, artifacts, callbacks, maxConcurrent: options.maxConcurrent };
-  const manager = new RunManager({ ...deps, log: options.log });
+  const manager = new RunManager({
+    ...deps,
+    maxServices: options.maxServices,
+    log: options.log,
+    onFinished: () => retention.afterFinish(),
+  });
+  const { keepRuns, keepForMs } = options;
+  const retention = new Retention(records, (id) => manager.remove(id), { keepRuns, keepForMs }, options.log);
   const recovery = await recoverRuns({ manager, runner, records, logs, log: options.log });
+  const cleanup = leaseCleanup(manager, records, runner.networks);
+  const leases = new LeaseRegistry(join(options.dataDir, 'leases.json'), cleanup, options.log);
+  leases.load();
+  await retention.start();
+  // Say once, at start, which limits this host does not enforce in the kernel (see light-runner's README).
+  const enforced = await runner.enforcement().catch((err: unknown) => {
+    options.log(`light-run: probing the host's enforcement failed: ${(err as Error).message}`);
+    return undefined;
+  });
+  if (enforced && !enforced.hostFirewall.enforced)
+    options.log(`light-run: containers can reach services of this host: ${enforced.hostFirewall.detail}`);
+  if (enforced?.disk.mode === 'watch')
+    options.log(`light-run: the disk cap is watched, not a quota: ${enforced.disk.detail}`);
   const ctx: ServerContext = {
     options,
     manager,
     artifacts,
     logs,
+    leases,
     networks: runner.networks,
     ping: () => runner.ping(),
+    runnerSettings: () => runner.settings,
+    enforcement: () => runner.enforcement(),
   };
   const app = buildApp(ctx);
   let shuttingDown = false;
@@ -89,6 +120,8 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      leases.close();
+      retention.close();
       const appClosed = app.close();
       await manager.shutdown({ cancelDetached: options.ephemeral });
       // server.close() closes idle keep-alive connections once; a response that finishes
@@ -145,17 +178,23 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
 
 function buildApp(ctx: ServerContext): FastifyInstance {
   const app = Fastify({ bodyLimit: ctx.options.bodyLimitBytes, logger: false, return503OnClosing: true });
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   // JSON is the only body this API takes; anything else is 415, not a string to validate.
   app.removeAllContentTypeParsers();
   // An empty JSON body (e.g. `POST /runs/:id/cancel` from a client that always sets the
   // header) means "no body", not a syntax error.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body.toString();
     if (text.length === 0) return done(null, undefined);
-    return parseJson(request, text, done);
+    try {
+      return done(null, parseJsonBody(text));
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
   });
   registerErrorHandler(app, ctx.options.log);
+  // Before authentication: a rebinding or cross-site request learns nothing, not even 401.
+  registerHostCheck(app, ctx.options);
+  registerOversizeBody(app, ctx.options.bodyLimitBytes);
   if (ctx.options.token) registerBearerAuth(app, ctx.options.token, ['/health']);
   else {
     ctx.options.log(
@@ -167,5 +206,7 @@ function buildApp(ctx: ServerContext): FastifyInstance {
   registerLogRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
+  registerLeaseRoutes(app, ctx);
+  registerInfoRoute(app, ctx);
   return app;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../errors/validate.ts';
+import { bareHost } from './host-check.ts';
 
 /** Options of {@link createLightRunServer}. Sizes in bytes, times in milliseconds. */
 export interface LightRunServerOptions {
@@ -11,12 +12,31 @@ export interface LightRunServerOptions {
   token?: string | undefined;
   /** Interface to listen on. @default '127.0.0.1' */
   host?: string;
+  /**
+   * Host names (any port) requests may address besides the bound interface (`127.0.0.1`,
+   * `localhost`, `[::1]`, `host`, and every interface address when `host` is a wildcard);
+   * a request whose `Host` header names anything else is refused with 421 `HOST_NOT_ALLOWED`.
+   * List the names clients use when listening beyond loopback. @default []
+   */
+  allowedHosts?: string[];
+  /**
+   * Networks runs may join although this light-run did not create them (e.g. `bridge`, or a
+   * network made with `docker network create`); `host`, `bridge`, `default` and any network
+   * made outside light-run are refused with 400 `NETWORK_NOT_ALLOWED` unless listed. @default []
+   */
+  allowNetworks?: string[];
   /** Port to listen on; 0 picks a free one. @default 3001 */
   port?: number;
   /** Largest request body accepted; larger ones get 413. @default 10 MiB */
   bodyLimitBytes?: number;
   /** Runs executing at once; more wait as `queued`. @default 4 */
   maxConcurrent?: number;
+  /** Services (`service: true` runs) at once; they never take a run-queue slot, and past this cap one is refused with 503 `TOO_MANY_SERVICES`. @default 32 */
+  maxServices?: number;
+  /** Most runs kept; past it the oldest finished runs are deleted with their logs, artifacts and state. @default 1000 */
+  keepRuns?: number;
+  /** Finished runs older than this (since they finished), in ms, are deleted with their files. @default 7 days */
+  keepForMs?: number;
   /** Cap of the artifact store; past it the artifacts of the oldest finished runs are evicted. @default 1 GiB */
   artifactStoreBytes?: number;
   /** Largest single file a run may extract; a bigger one fails the run with EXTRACT_TOO_LARGE. @default 256 MiB (light-runner's) */
@@ -74,9 +94,20 @@ const optionsSchema = z
     dataDir: z.string().min(1),
     token: z.string().min(1).optional(),
     host: z.string().min(1).default('127.0.0.1'),
+    allowedHosts: z
+      .array(
+        z.string().refine((h) => bareHost(h) !== undefined, 'must be a host name or address, without a port'),
+      )
+      .default([]),
+    allowNetworks: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'invalid network name'))
+      .default([]),
     port: z.number().int().min(0).max(65535).default(3001),
     bodyLimitBytes: positiveInt.default(10 * 1024 * 1024),
     maxConcurrent: positiveInt.max(1024).default(4),
+    maxServices: positiveInt.max(4096).default(32),
+    keepRuns: positiveInt.default(1000),
+    keepForMs: positiveInt.default(7 * 24 * 3600 * 1000),
     artifactStoreBytes: z
       .number()
       .int()
@@ -134,6 +165,8 @@ export function resolveOptions(options: LightRunServerOptions): ResolvedOptions 
     parsed.owner ?? `light-run-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
   if (parsed.limits) Object.freeze(parsed.limits);
   Object.freeze(parsed.callbackRetryDelaysMs);
+  Object.freeze(parsed.allowedHosts);
+  Object.freeze(parsed.allowNetworks);
   const defaultNetwork = parsed.defaultNetwork ?? `${owner}-default`;
   return Object.freeze({ ...parsed, dataDir, owner, defaultNetwork });
 }

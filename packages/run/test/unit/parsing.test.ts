@@ -39,7 +39,7 @@ describe('parsing helpers', () => {
 
   test('a traversal in files is a validation error naming files.<path>', () => {
     assert.throws(
-      () => parseOrThrow(runBody, { image: 'light/sh', files: { '../etc/passwd': 'x' } }),
+      () => parseOrThrow(runBody, { image: 'localhost/light-sh', files: { '../etc/passwd': 'x' } }),
       (err: unknown) =>
         err instanceof ValidationError &&
         err.field === 'files.../etc/passwd' &&
@@ -49,7 +49,7 @@ describe('parsing helpers', () => {
 
   test('an unknown body field is named', () => {
     assert.throws(
-      () => parseOrThrow(runBody, { image: 'light/sh', command: 'ls' }),
+      () => parseOrThrow(runBody, { image: 'localhost/light-sh', command: 'ls' }),
       (err: unknown) => err instanceof ValidationError && err.field === 'command',
     );
   });

@@ -19,7 +19,7 @@ function finished(id: string, finishedAt: string, bytes: number): RunState {
   return {
     id,
     status: 'succeeded',
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     detached: false,
     createdAt: finishedAt,
     exitCode: 0,

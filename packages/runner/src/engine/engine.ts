@@ -25,13 +25,19 @@ export function engineStatus(err: unknown): number | undefined {
 export class Engine {
   /** Socket path or host the client talks to, for error messages. */
   readonly endpoint: string;
+  /** Whether the engine is reached over a unix socket of this host (not over TCP). */
+  readonly local: boolean;
 
   constructor(readonly docker: Dockerode) {
     const modem = docker.modem as { socketPath?: unknown; host?: string; port?: number | string };
+    // Without DOCKER_HOST, docker-modem holds a function that finds the default socket.
+    this.local = typeof modem.socketPath === 'string' || typeof modem.socketPath === 'function';
     this.endpoint =
       typeof modem.socketPath === 'string'
         ? modem.socketPath
-        : `${modem.host ?? 'localhost'}${modem.port ? `:${modem.port}` : ''}`;
+        : typeof modem.socketPath === 'function'
+          ? 'the default Docker socket (/var/run/docker.sock)'
+          : `${modem.host ?? 'localhost'}${modem.port ? `:${modem.port}` : ''}`;
   }
 
   /** Runs one engine call and maps its failure. */
@@ -57,6 +63,17 @@ export class Engine {
   async version(): Promise<string> {
     const info = await this.call('version', () => this.docker.version());
     return info.Version;
+  }
+
+  /** The engine's system info (storage driver and its status among it). */
+  async info(): Promise<{ Driver: string; DriverStatus?: [string, string][] }> {
+    return this.call('info', () => this.docker.info());
+  }
+
+  /** The id of the smallest local image, or undefined when there is none. */
+  async anyLocalImage(): Promise<string | undefined> {
+    const images = await this.call('list images', () => this.docker.listImages());
+    return images.sort((a, b) => a.Size - b.Size)[0]?.Id;
   }
 
   /** Creates a container and returns its id. */
@@ -147,9 +164,16 @@ export class Engine {
     );
   }
 
-  /** Uploads a tar archive and extracts it at `path` inside the container. */
-  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
-    await this.call('upload archive', () => this.docker.getContainer(id).putArchive(tar, { path }));
+  /**
+   * Uploads a tar archive (a buffer, or a stream read as it is sent) and extracts it at
+   * `path` inside the container. A stream is destroyed once the upload settled either way.
+   */
+  async putArchive(id: string, path: string, tar: Buffer | Readable): Promise<void> {
+    try {
+      await this.call('upload archive', () => this.docker.getContainer(id).putArchive(tar, { path }));
+    } finally {
+      if (!Buffer.isBuffer(tar)) tar.destroy();
+    }
   }
 
   /** Downloads `path` as a tar stream; undefined when the path does not exist. */

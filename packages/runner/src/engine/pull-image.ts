@@ -57,3 +57,22 @@ export async function pullImage(
   if (failed)
     throw new ImageUnavailableError(image, failed.errorDetail?.message ?? failed.error ?? 'pull failed');
 }
+
+/**
+ * A progress handler that reports each distinct pull status once (one line per layer and
+ * step, not one per progress tick) as `light-runner: pulling <image>: <status>`, so a run's
+ * log shows its pull; every event also goes to `forward`.
+ */
+export function pullProgressLines(
+  image: string,
+  emit: (line: string) => void,
+  forward?: (event: PullProgress) => void,
+): (event: PullProgress) => void {
+  const seen = new Set<string>();
+  return (event) => {
+    forward?.(event);
+    if (seen.has(event.status)) return;
+    seen.add(event.status);
+    emit(`light-runner: pulling ${image}: ${event.status}`);
+  };
+}

@@ -5,16 +5,36 @@ export const MAX_SEGMENT_BYTES = 255;
 /** Longest whole path, in bytes (Linux PATH_MAX). */
 export const MAX_PATH_BYTES = 4096;
 
+const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
+/** An empty or `.` segment, i.e. a path {@link normalizeRelative} changes. */
+const EMPTY_OR_DOT_SEGMENT = /(?:^|\/)\.?(?:\/|$)/;
+
+// These checks run on every key of a request (thousands of them), so they scan the string
+// instead of splitting it; a UTF-16 unit is at most 3 UTF-8 bytes, so only long paths and
+// segments need their bytes counted.
+
+/** Whether some `/`-separated segment of `path` is longer than `maxBytes` in UTF-8. */
+function hasLongSegment(path: string, maxBytes: number): boolean {
+  if (path.length * 3 <= maxBytes) return false;
+  for (let start = 0; start <= path.length; ) {
+    const slash = path.indexOf('/', start);
+    const end = slash === -1 ? path.length : slash;
+    if ((end - start) * 3 > maxBytes && Buffer.byteLength(path.slice(start, end)) > maxBytes) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /** Why `path` is not a safe path, or undefined when it is. Shared by relative and container paths. */
 function commonProblem(path: string): string | undefined {
   if (path.length === 0) return 'must not be empty';
   if (path.includes('\0')) return 'must not contain NUL';
-  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return `must be at most ${MAX_PATH_BYTES} bytes`;
-  const segments = path.split('/');
-  if (segments.includes('..')) return "must not contain '..'";
-  if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) {
-    return `each segment must be at most ${MAX_SEGMENT_BYTES} bytes`;
+  if (path.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(path) > MAX_PATH_BYTES) {
+    return `must be at most ${MAX_PATH_BYTES} bytes`;
   }
+  if (DOT_DOT_SEGMENT.test(path)) return "must not contain '..'";
+  if (hasLongSegment(path, MAX_SEGMENT_BYTES))
+    return `each segment must be at most ${MAX_SEGMENT_BYTES} bytes`;
   return undefined;
 }
 
@@ -34,6 +54,7 @@ export function containerPathProblem(path: string): string | undefined {
 
 /** `a//./b/` -> `a/b`. Assumes the path passed {@link relativePathProblem}. */
 export function normalizeRelative(path: string): string {
+  if (!EMPTY_OR_DOT_SEGMENT.test(path)) return path;
   return path
     .split('/')
     .filter((s) => s !== '' && s !== '.')

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
 import { type Engine, engineStatus } from '../engine/engine.ts';
 import { LABELS } from '../labels.ts';
+import { bridgeName, type HostFirewall } from './host-firewall.ts';
 
 /** How long a creator keeps removing duplicates of the default network, in milliseconds. */
 const CONVERGE_MS = 5_000;
@@ -17,6 +19,7 @@ export class DefaultNetwork {
     private readonly engine: Engine,
     readonly name: string,
     private readonly owner: string,
+    private readonly firewall: HostFirewall,
   ) {}
 
   /** Makes sure the network exists (idempotent, safe against concurrent creators). */
@@ -40,7 +43,9 @@ export class DefaultNetwork {
       Options: { 'com.docker.network.bridge.enable_icc': 'false' },
       Labels: { [LABELS.managed]: 'true', [LABELS.owner]: this.owner, [LABELS.kind]: 'network' },
     });
-    await this.converge();
+    const [network] = await this.converge();
+    // Guarded whoever created it: a creator without firewall rights leaves it to us.
+    if (network) await this.firewall.protect(this.name, bridgeName(network));
   }
 
   /**
@@ -49,11 +54,11 @@ export class DefaultNetwork {
    * name is ambiguous and every container on it fails to start. Every creator keeps the
    * oldest one and removes the others, until one is left (bounded).
    */
-  private async converge(): Promise<void> {
+  private async converge(): Promise<Dockerode.NetworkInspectInfo[]> {
     const deadline = Date.now() + CONVERGE_MS;
     for (;;) {
       const same = await this.engine.networksNamed(this.name);
-      if (same.length <= 1) return;
+      if (same.length <= 1) return same;
       const [, ...extra] = same.sort(
         (a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id),
       );
@@ -63,7 +68,7 @@ export class DefaultNetwork {
           if (engineStatus(err) === undefined) throw err;
         });
       }
-      if (Date.now() > deadline) return;
+      if (Date.now() > deadline) return same.slice(0, 1);
       await sleep(50);
     }
   }

@@ -2,6 +2,7 @@ import type { Engine } from '../engine/engine.ts';
 import { engineStatus } from '../engine/engine.ts';
 import { InvalidRequestError, NetworkInUseError, NetworkNotFoundError } from '../errors.ts';
 import { LABELS, MANAGED_FILTER } from '../labels.ts';
+import { bridgeName, type HostFirewall } from './host-firewall.ts';
 
 /** Options of {@link NetworkManager.create}. */
 export interface NetworkCreateOptions {
@@ -22,14 +23,22 @@ export interface NetworkCleanupOptions {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
-/** Creates, inspects and removes the bridge networks runs are attached to; every one is labelled. */
+/**
+ * Creates, inspects and removes the bridge networks runs are attached to; every one is
+ * labelled, and guarded by the host firewall (when it is enforced) for as long as it exists.
+ */
 export class NetworkManager {
   constructor(
     private readonly engine: Engine,
     private readonly owner: string,
+    private readonly firewall: HostFirewall,
   ) {}
 
-  /** Creates a labelled bridge network; `created: false` when one of that name exists already. */
+  /**
+   * Creates a labelled bridge network; `created: false` when one of that name exists already.
+   * Either way its bridge is guarded before this resolves; a network whose guard could not be
+   * added is removed again (FirewallError).
+   */
   async create(
     name: string,
     options: NetworkCreateOptions = {},
@@ -43,6 +52,15 @@ export class NetworkManager {
       Options: { 'com.docker.network.bridge.enable_icc': String(options.icc ?? true) },
       Labels: { [LABELS.managed]: 'true', [LABELS.owner]: this.owner, [LABELS.kind]: 'network' },
     });
+    const info = await this.engine.inspectNetwork(name);
+    if (info?.Driver === 'bridge') {
+      try {
+        await this.firewall.protect(name, bridgeName(info));
+      } catch (err) {
+        if (created) await this.engine.removeNetwork(info.Id);
+        throw err;
+      }
+    }
     return { name, created };
   }
 
@@ -51,10 +69,30 @@ export class NetworkManager {
     return (await this.engine.inspectNetwork(name)) !== undefined;
   }
 
-  /** Removes a network: NetworkNotFoundError when absent, NetworkInUseError while containers use it. */
+  /**
+   * Who made the network named exactly `name`: `own` (this owner, through {@link create} or
+   * as its default network), `foreign` (anyone else, Docker's predefined networks included),
+   * or `missing`.
+   */
+  async ownership(name: string): Promise<'own' | 'foreign' | 'missing'> {
+    const info = await this.engine.inspectNetwork(name);
+    if (!info) return 'missing';
+    const labels = info.Labels ?? {};
+    // The engine also finds a network by an id prefix; only the exact name counts as this one.
+    const own =
+      info.Name === name && labels[LABELS.managed] === 'true' && labels[LABELS.owner] === this.owner;
+    return own ? 'own' : 'foreign';
+  }
+
+  /**
+   * Removes a network and its host firewall rule: NetworkNotFoundError when absent,
+   * NetworkInUseError while containers use it.
+   */
   async remove(name: string): Promise<void> {
+    const info = await this.engine.inspectNetwork(name);
     try {
       await this.engine.removeNetwork(name);
+      if (info?.Driver === 'bridge') await this.firewall.release(info.Name, bridgeName(info));
     } catch (err) {
       const status = engineStatus(err);
       if (status === 404) throw new NetworkNotFoundError(name, err);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { packFiles } from '../files/archive-in.ts';
 import { commandOf } from '../run/container-spec.ts';
 import type { ValidRequest } from '../run/validate-request.ts';
@@ -60,7 +61,7 @@ export function entryScript(req: Pick<ValidRequest, 'env' | 'setup' | 'entrypoin
  */
 export function packPooled(
   req: Pick<ValidRequest, 'files' | 'env' | 'setup' | 'entrypoint' | 'workdir'>,
-): Promise<Buffer> {
+): Readable {
   const root = req.workdir.replace(/^\/+/, '').replace(/\/+$/, '');
   return packFiles(req.files, {
     root,

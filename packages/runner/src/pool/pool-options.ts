@@ -2,7 +2,7 @@ import { InvalidRequestError } from '../errors.ts';
 
 /** The `warmPool` option of a DockerRunner (off when absent). */
 export interface WarmPoolOptions {
-  /** Images to keep warm, e.g. `['light/sh', 'light/node']`; a request must name one exactly. */
+  /** Images to keep warm, e.g. `['localhost/light-sh', 'localhost/light-node']`; a request must name one exactly. */
   images: string[];
   /** Parked containers per image. @default 2 */
   size?: number;

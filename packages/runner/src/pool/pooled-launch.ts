@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { asRunnerError, asStepError, ContainerError } from '../errors.ts';
 import { pumpLogs } from '../logs/pump-logs.ts';
+import { watchDisk } from '../run/disk-watch.ts';
 import type { Execution } from '../run/execution.ts';
 import { finalize, type Outcome } from '../run/finalize.ts';
 import { initialRecord, launch } from '../run/launch.ts';
@@ -75,7 +76,7 @@ async function drive(
   try {
     if (exec.stopReason) return;
     try {
-      await engine.putArchive(containerId, '/', await packPooled(req));
+      await engine.putArchive(containerId, '/', packPooled(req));
     } catch (err) {
       throw asStepError(err, 'COPY_IN_FAILED', { runId: req.id });
     }
@@ -91,7 +92,9 @@ async function drive(
     stream.write('\n');
     if (req.stdin !== undefined) stream.end(req.stdin);
     else stream.end();
-    const exit = await engine.wait(containerId, 'not-running');
+    // The disk cap holds for pooled runs as for cold ones (a no-op under the engine's quota).
+    const unwatch = watchDisk(ctx, exec, containerId);
+    const exit = await engine.wait(containerId, 'not-running').finally(unwatch);
     state.exitCode = exit.exitCode;
     exec.containerExited();
     if (await raceTimeout(logs, LOG_DRAIN_MS)) {

@@ -3,6 +3,7 @@ import { engineStatus } from '../engine/engine.ts';
 import { pullImage } from '../engine/pull-image.ts';
 import { LABELS } from '../labels.ts';
 import { containerSpec } from '../run/container-spec.ts';
+import { quotaBytes } from '../run/disk-watch.ts';
 import type { RunContext } from '../run/run-context.ts';
 import type { ValidRequest } from '../run/validate-request.ts';
 import { PARK_COMMAND, POOL_WORKDIR, type PoolEntry } from './pool-entry.ts';
@@ -165,6 +166,7 @@ export class WarmPool {
         },
         ctx.options,
         ctx.defaultNetwork.name,
+        await quotaBytes(ctx, image),
       );
       spec.Labels = { ...spec.Labels, [LABELS.kind]: POOL_KIND };
       containerId = await ctx.engine.createContainer(spec);

@@ -27,11 +27,13 @@ export function aliasesFor(network: string, runId: string): string[] {
 /**
  * The create body for one run. Hardening (dropped capabilities, no-new-privileges,
  * PID/memory/CPU caps) comes from the runner's options only; a request cannot relax it.
+ * `storageBytes` (bytes) sets the engine's size quota of the container's filesystem.
  */
 export function containerSpec(
   request: ValidRequest,
   options: ResolvedOptions,
   primaryNetwork: string,
+  storageBytes?: number,
 ): Dockerode.ContainerCreateOptions {
   const command = commandOf(request);
   const openStdin = request.stdin !== undefined;
@@ -53,6 +55,8 @@ export function containerSpec(
     // SIGTERM, so every stop would wait out its grace) and reaps zombies.
     Init: true,
   };
+  // The engine's per-container quota of the writable layer, where it has one (see disk-quota.ts).
+  if (storageBytes !== undefined) host.StorageOpt = { size: String(storageBytes) };
   if (options.runtime) host.Runtime = options.runtime;
   if (options.gpus !== undefined) {
     host.DeviceRequests = [

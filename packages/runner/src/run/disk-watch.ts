@@ -1,9 +1,8 @@
+import { DISK_POLL_MS } from '../enforcement/disk-quota.ts';
+import { type PullProgress, pullImage } from '../engine/pull-image.ts';
 import type { RunFailure } from '../types.ts';
 import type { Execution } from './execution.ts';
 import type { RunContext } from './run-context.ts';
-
-/** How often a running container's writable layer is measured, in milliseconds. */
-export const DISK_POLL_MS = 1_000;
 
 /** The failure of a run whose container wrote `bytes` to its filesystem, over `limitBytes`. */
 export function diskLimitFailure(bytes: number, limitBytes: number): RunFailure {
@@ -15,11 +14,14 @@ export function diskLimitFailure(bytes: number, limitBytes: number): RunFailure 
 
 /**
  * Measures the container's writable layer every {@link DISK_POLL_MS} while it runs; once it
- * reaches the limit, records the breach on the execution and kills the container. Overlay2 on
- * ext4 has no per-container quota, so this (with the per-file `fsize` rlimit that stops any
- * single file exactly at the limit) is the bound. Returns a function that stops watching.
+ * reaches the limit, records the breach on the execution and kills the container. Where the
+ * engine has no per-container quota (overlay2 on ext4), this, with the per-file `fsize`
+ * rlimit that stops any single file exactly at the limit, is the bound: a fast writer passes
+ * the limit by what it writes between two measurements. Returns a function that stops watching.
  */
 export function watchDisk(ctx: RunContext, exec: Execution, containerId: string): () => void {
+  // Under a quota the kernel stops the writes; measuring would only load the engine.
+  if (ctx.diskQuota.current()?.mode === 'quota') return () => {};
   const limit = ctx.options.diskBytes;
   let busy = false;
   const timer = setInterval(() => {
@@ -42,4 +44,47 @@ export function watchDisk(ctx: RunContext, exec: Execution, containerId: string)
   }, DISK_POLL_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * The failure of a run that hit its disk quota: its writable layer ended within
+ * {@link quotaSlackBytes} of the cap, so writes past it failed (EDQUOT/ENOSPC).
+ */
+export function diskQuotaFailure(bytes: number, limitBytes: number): RunFailure {
+  return {
+    code: 'DISK_LIMIT',
+    message: `the container wrote ${bytes} bytes to its filesystem (workdir, /tmp and the rest of its writable layer) and reached its disk quota of ${limitBytes} bytes: writes past it failed`,
+  };
+}
+
+/**
+ * How close to the cap a run's writable layer must end to count as having hit the quota: the
+ * quota counts allocated blocks and filesystem metadata, the measurement only the files'
+ * sizes (a few hundred KiB apart here). 1/64 of the cap, at least 1 MiB.
+ */
+export function quotaSlackBytes(limitBytes: number): number {
+  return Math.max(1024 * 1024, Math.floor(limitBytes / 64));
+}
+
+/**
+ * The `StorageOpt.size` of a run's container where the engine enforces a quota, else
+ * undefined: the disk cap, plus the image's own size where the quota counts the image too
+ * (btrfs). In that case a missing image is pulled first, since its size is needed.
+ */
+export async function quotaBytes(
+  ctx: RunContext,
+  image: string,
+  onPullProgress: ((event: PullProgress) => void) | undefined = ctx.options.onPullProgress,
+): Promise<number | undefined> {
+  const disk = await ctx.diskQuota.get();
+  if (disk.mode !== 'quota') return undefined;
+  if (!disk.countsImage) return ctx.options.diskBytes;
+  const inspect = () =>
+    ctx.engine.callOrMissing('inspect image', () => ctx.engine.docker.getImage(image).inspect());
+  let info = await inspect();
+  if (!info) {
+    await pullImage(ctx.engine, image, onPullProgress);
+    info = await inspect();
+  }
+  return ctx.options.diskBytes + (info?.Size ?? 0);
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { DiskQuotaProbe } from '../enforcement/disk-quota.ts';
+import type { RunnerEnforcement } from '../enforcement/runner-enforcement.ts';
 import { Engine } from '../engine/engine.ts';
 import {
   asRunnerError,
@@ -11,6 +13,7 @@ import {
   RunNotFoundError,
 } from '../errors.ts';
 import { DefaultNetwork } from '../network/default-network.ts';
+import { HostFirewall } from '../network/host-firewall.ts';
 import { NetworkManager } from '../network/network-manager.ts';
 import { resolveWarmPool } from '../pool/pool-options.ts'; // warm-pool hook
 import { launchPooled } from '../pool/pooled-launch.ts'; // warm-pool hook
@@ -34,6 +37,18 @@ export interface RunOptions {
   onLog?: (line: LogLine) => void;
 }
 
+/** What every container of a runner gets: its caps (defaults applied), OCI runtime and GPUs. */
+export interface RunnerSettings {
+  /** Memory in bytes, CPUs (fractional), process count, writable-layer bytes. */
+  readonly limits: { memoryBytes: number; cpus: number; pids: number; diskBytes: number };
+  /** OCI runtime; undefined means the engine's default (runc). */
+  readonly runtime: 'runc' | 'runsc' | undefined;
+  /** GPUs requested for every container (`all` or a count); undefined means none. */
+  readonly gpus: 'all' | number | undefined;
+  /** Warm pool images and parked containers per image; undefined when off. */
+  readonly warmPool: { images: readonly string[]; size: number } | undefined;
+}
+
 /**
  * Runs one hardened container per request over the Docker Engine API.
  *
@@ -41,7 +56,7 @@ export interface RunOptions {
  * ```ts
  * await using runner = new DockerRunner({ stateDir: '/var/lib/light/state', artifactsDir: '/var/lib/light/artifacts' });
  * const run = runner.run(
- *   { image: 'light/sh', files: { 'a.txt': 'hi' }, entrypoint: 'cat a.txt > out.txt', extract: ['out.txt'] },
+ *   { image: 'localhost/light-sh', files: { 'a.txt': 'hi' }, entrypoint: 'cat a.txt > out.txt', extract: ['out.txt'] },
  *   { onLog: (l) => console.log(l.stream, l.line) },
  * );
  * const result = await run.result; // { status: 'succeeded', artifacts: [{ path: 'out.txt', ... }], ... }
@@ -58,14 +73,21 @@ export class DockerRunner implements AsyncDisposable {
   constructor(options: DockerRunnerOptions) {
     const resolved = resolveOptions(options);
     const engine = new Engine(options.docker ?? new Dockerode());
+    const firewall = new HostFirewall({
+      mode: resolved.hostFirewall,
+      engineEndpoint: engine.endpoint,
+      engineLocal: engine.local,
+    });
     this.ctx = {
       engine,
       store: new StateStore(resolved.stateDir),
       options: resolved,
-      defaultNetwork: new DefaultNetwork(engine, resolved.defaultNetwork, resolved.owner),
+      defaultNetwork: new DefaultNetwork(engine, resolved.defaultNetwork, resolved.owner, firewall),
+      firewall,
+      diskQuota: new DiskQuotaProbe(engine, resolved.owner, resolved.diskBytes),
       leftovers: new Set(),
     };
-    this.networks = new NetworkManager(engine, resolved.owner);
+    this.networks = new NetworkManager(engine, resolved.owner, firewall);
     // warm-pool hook
     this.pool = options.warmPool ? new WarmPool(this.ctx, resolveWarmPool(options.warmPool)) : undefined;
   }
@@ -140,6 +162,26 @@ export class DockerRunner implements AsyncDisposable {
     if (this.live.has(id) || !isTerminal(record.status)) throw new RunActiveError(id);
     await rm(join(this.ctx.options.artifactsDir, id), { recursive: true, force: true });
     await this.ctx.store.delete(id);
+  }
+
+  /**
+   * Which limits around a container are enforced by the kernel on this engine and host
+   * (disk quota or watch, host firewall), probed once per runner.
+   */
+  async enforcement(): Promise<RunnerEnforcement> {
+    const [disk, hostFirewall] = await Promise.all([this.ctx.diskQuota.get(), this.ctx.firewall.status()]);
+    return { disk: { mode: disk.mode, detail: disk.detail }, hostFirewall };
+  }
+
+  /** The caps, runtime and GPUs every container of this runner gets, defaults applied. */
+  get settings(): RunnerSettings {
+    const o = this.ctx.options;
+    return {
+      limits: { memoryBytes: o.memoryBytes, cpus: o.cpus, pids: o.pids, diskBytes: o.diskBytes },
+      runtime: o.runtime,
+      gpus: o.gpus,
+      warmPool: this.pool ? { images: [...this.pool.config.images], size: this.pool.config.size } : undefined,
+    };
   }
 
   /** The engine's version; EngineUnreachableError when it does not answer. */

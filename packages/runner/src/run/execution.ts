@@ -178,10 +178,16 @@ export class Execution {
   private async requestStop(reason: StopReason): Promise<string | undefined> {
     this.stopReason ??= reason;
     const requested = this.stopReason;
-    await this.ctx.store.update(this.id, (record) => ({
-      ...record,
-      requested: record.requested ?? requested,
-    }));
+    try {
+      await this.ctx.store.update(this.id, (record) => ({
+        ...record,
+        requested: record.requested ?? requested,
+      }));
+    } catch (err) {
+      // Unpersisted (e.g. a full disk), the intent still holds here, where this process
+      // finalizes the run; a stop must never leave the container running for want of a write.
+      process.emitWarning(`light-runner: could not record the stop of run ${this.id}: ${String(err)}`);
+    }
     return this.containerReady;
   }
 

@@ -2,7 +2,7 @@ import { engineStatus } from '../engine/engine.ts';
 import { asRunnerError, ContainerError, type LightRunnerError } from '../errors.ts';
 import { isTerminal, type RunRecord } from '../state/run-record.ts';
 import type { Artifact, RunFailure, RunResult, TerminalStatus } from '../types.ts';
-import { diskLimitFailure } from './disk-watch.ts';
+import { diskLimitFailure, diskQuotaFailure, quotaSlackBytes } from './disk-watch.ts';
 import type { Execution } from './execution.ts';
 import { extractArtifacts } from './extract-artifacts.ts';
 import type { RunContext } from './run-context.ts';
@@ -48,7 +48,15 @@ export async function finalize(
   base: RunRecord,
   outcome: Outcome,
 ): Promise<RunResult> {
-  if (!(await ctx.store.claimFinalize(base.id))) return awaitOtherFinalizer(ctx, base, outcome);
+  let claimed: boolean;
+  try {
+    claimed = await ctx.store.claimFinalize(base.id);
+  } catch (err) {
+    // The lock could not be written (a full disk): nobody will finalize, so the container goes now.
+    if (outcome.containerId) await removeContainer(ctx, outcome.containerId);
+    throw err;
+  }
+  if (!claimed) return awaitOtherFinalizer(ctx, base, outcome);
   let record: RunRecord;
   try {
     const current = (await ctx.store.read(base.id)) ?? base;
@@ -172,7 +180,11 @@ async function killFailure(ctx: RunContext, containerId: string, exitCode: numbe
   };
 }
 
-/** A run that wrote more than the disk limit fails, even if its command then exited 0. */
+/**
+ * A run that wrote more than the disk limit fails, even if its command then exited 0; under
+ * a quota, so does one whose writable layer reached the quota (its writes past it failed,
+ * whether or not the command noticed).
+ */
 async function diskFailure(
   ctx: RunContext,
   containerId: string | undefined,
@@ -181,7 +193,11 @@ async function diskFailure(
   const limit = ctx.options.diskBytes;
   try {
     const bytes = await ctx.engine.writableBytes(containerId);
-    return bytes !== undefined && bytes >= limit ? diskLimitFailure(bytes, limit) : undefined;
+    if (bytes === undefined) return undefined;
+    if (bytes >= limit) return diskLimitFailure(bytes, limit);
+    const quota = ctx.diskQuota.current()?.mode === 'quota';
+    if (quota && bytes >= limit - quotaSlackBytes(limit)) return diskQuotaFailure(bytes, limit);
+    return undefined;
   } catch (err) {
     // The run's own outcome stands; the watcher bounded it while it ran.
     process.emitWarning(`light-runner: measuring the disk use of ${containerId} failed: ${String(err)}`);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type Engine, engineStatus } from '../engine/engine.ts';
-import { pullImage } from '../engine/pull-image.ts';
+import { type PullProgress, pullImage, pullProgressLines } from '../engine/pull-image.ts';
 import {
   asRunnerError,
   asStepError,
@@ -14,7 +14,7 @@ import type { RunRecord } from '../state/run-record.ts';
 import type { RunResult } from '../types.ts';
 import { raceTimeout } from '../util/race-timeout.ts';
 import { aliasesFor, containerSpec } from './container-spec.ts';
-import { watchDisk } from './disk-watch.ts';
+import { quotaBytes, watchDisk } from './disk-watch.ts';
 import type { Execution } from './execution.ts';
 import { finalize, type Outcome } from './finalize.ts';
 import type { RunContext } from './run-context.ts';
@@ -102,7 +102,7 @@ async function drive(
   if (usesDefault) await ctx.defaultNetwork.ensure();
   if (exec.stopReason) return;
 
-  const containerId = await createContainer(ctx, req, primary);
+  const containerId = await createContainer(ctx, req, primary, pullProgress(ctx, exec, req.image));
   state.containerId = containerId;
   exec.containerCreated(containerId);
   // The engine registers an attach before it answers, so attaching before start loses no
@@ -136,8 +136,19 @@ async function drive(
   }
 }
 
-async function createContainer(ctx: RunContext, req: ValidRequest, primary: string): Promise<string> {
-  const spec = containerSpec(req, ctx.options, primary);
+/** Pull progress goes to the runner's listener and, once per distinct status, into the run's log (stderr). */
+function pullProgress(ctx: RunContext, exec: Execution, image: string): (event: PullProgress) => void {
+  const emit = (line: string) => exec.emit({ stream: 'stderr', line, time: new Date().toISOString() });
+  return pullProgressLines(image, emit, ctx.options.onPullProgress);
+}
+
+async function createContainer(
+  ctx: RunContext,
+  req: ValidRequest,
+  primary: string,
+  onPullProgress: (event: PullProgress) => void,
+): Promise<string> {
+  const spec = containerSpec(req, ctx.options, primary, await quotaBytes(ctx, req.image, onPullProgress));
   const failed = (err: unknown): LightRunnerError =>
     asStepError(err, 'CREATE_FAILED', { runId: req.id, image: req.image });
   try {
@@ -149,7 +160,7 @@ async function createContainer(ctx: RunContext, req: ValidRequest, primary: stri
     );
     if (image) throw failed(err);
   }
-  await pullImage(ctx.engine, req.image, ctx.options.onPullProgress);
+  await pullImage(ctx.engine, req.image, onPullProgress);
   return ctx.engine.createContainer(spec).catch((err: unknown) => Promise.reject(failed(err)));
 }
 
@@ -158,6 +169,7 @@ async function startContainer(ctx: RunContext, containerId: string, usesDefault:
     await ctx.engine.start(containerId);
   } catch (err) {
     const status = engineStatus(err);
+    if (ctx.options.gpus !== undefined && status === 500) throw gpuStartError(err, ctx.options.gpus, runId);
     if (!usesDefault || (status !== 404 && status !== 400)) throw asStepError(err, 'START_FAILED', { runId });
     // 404: the shared network was removed behind our back (close() of another runner,
     // cleanup); 400: a racing creator's duplicate made its name ambiguous for a moment.
@@ -170,9 +182,23 @@ async function startContainer(ctx: RunContext, containerId: string, usesDefault:
   }
 }
 
+/**
+ * The engine answers 500 on start when it cannot hand out the devices of a request (no
+ * NVIDIA toolkit, fewer GPUs than asked): say which GPU request could not be met.
+ */
+function gpuStartError(err: unknown, gpus: 'all' | number, runId: string): LightRunnerError {
+  const detail = err instanceof Error ? err.message : String(err);
+  const asked = gpus === 'all' ? 'all GPUs' : `${gpus} GPU(s)`;
+  return new ContainerError(
+    'START_FAILED',
+    `the engine could not start the container with ${asked} (the runner's gpus option; it needs the NVIDIA container toolkit and enough GPUs): ${detail}`,
+    { runId, field: 'gpus', statusCode: 500 },
+    err,
+  );
+}
+
 async function uploadFiles(engine: Engine, containerId: string, req: ValidRequest): Promise<void> {
-  const upload = packFiles(req.files).then((tar) => engine.putArchive(containerId, req.workdir, tar));
-  await wrap(upload, 'COPY_IN_FAILED', req.id);
+  await wrap(engine.putArchive(containerId, req.workdir, packFiles(req.files)), 'COPY_IN_FAILED', req.id);
 }
 
 async function connect(engine: Engine, network: string, containerId: string, runId: string): Promise<void> {

@@ -27,6 +27,13 @@ export interface DockerRunnerOptions {
   maxExtractBytes?: number;
   /** Network used when a request names none; created on demand with inter-container traffic off. @default 'light-isolated' */
   defaultNetwork?: string;
+  /**
+   * Host firewall rules that keep containers on the runner's bridges from reaching any address
+   * of the host: `auto` adds them where it can (root, a working iptables, an engine on this
+   * host) and {@link DockerRunner.enforcement} tells whether they hold; `off` never adds them.
+   * @default 'auto'
+   */
+  hostFirewall?: 'auto' | 'off';
   /** Progress of image pulls. */
   onPullProgress?: (event: PullProgress) => void;
   /** warm-pool hook: containers started ahead per image and parked; see src/pool. @default undefined (off) */
@@ -46,6 +53,7 @@ export interface ResolvedOptions {
   gpus: 'all' | number | undefined;
   maxExtractBytes: number;
   defaultNetwork: string;
+  hostFirewall: 'auto' | 'off';
   onPullProgress: ((event: PullProgress) => void) | undefined;
 }
 
@@ -66,6 +74,11 @@ function positive(field: string, value: number | undefined, fallback: number, in
   return value;
 }
 
+function hostFirewallMode(value: unknown): 'auto' | 'off' {
+  if (value === undefined || value === 'auto' || value === 'off') return value ?? 'auto';
+  throw new InvalidRequestError('hostFirewall', "must be 'auto' or 'off'");
+}
+
 /** Applies defaults and validates; throws InvalidRequestError naming the option. */
 export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedOptions> {
   if (!options.stateDir) throw new InvalidRequestError('stateDir', 'is required');
@@ -83,6 +96,7 @@ export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedO
     gpus: options.gpus,
     maxExtractBytes: positive('maxExtractBytes', options.maxExtractBytes, DEFAULT_MAX_EXTRACT_BYTES, true),
     defaultNetwork: options.defaultNetwork ?? DEFAULT_NETWORK,
+    hostFirewall: hostFirewallMode(options.hostFirewall),
     onPullProgress: options.onPullProgress,
   });
 }

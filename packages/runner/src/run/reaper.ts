@@ -1,3 +1,4 @@
+import { PROBE_KIND } from '../enforcement/disk-quota.ts';
 import { ContainerLostError } from '../errors.ts';
 import { LABELS, MANAGED_FILTER } from '../labels.ts';
 import type { NetworkManager } from '../network/network-manager.ts';
@@ -25,12 +26,14 @@ export async function reapOrphans(
 ): Promise<ReapReport> {
   const ownerFilter = `${LABELS.owner}=${ctx.options.owner}`;
   // warm-pool hook: pooled containers (kind `pool`, parked or released) are reaped alike.
-  const [runContainers, poolContainers, records] = await Promise.all([
+  const [runContainers, poolContainers, probeContainers, records] = await Promise.all([
     ctx.engine.listContainers([MANAGED_FILTER, ownerFilter, `${LABELS.kind}=run`]),
     ctx.engine.listContainers([MANAGED_FILTER, ownerFilter, `${LABELS.kind}=pool`]),
+    // The disk quota probe's container, left only if a process died during the probe.
+    ctx.engine.listContainers([MANAGED_FILTER, ownerFilter, `${LABELS.kind}=${PROBE_KIND}`]),
     ctx.store.list(),
   ]);
-  const containers = [...runContainers, ...poolContainers];
+  const containers = [...runContainers, ...poolContainers, ...probeContainers];
   const activeDetached = new Set(records.filter((r) => r.detached && !isTerminal(r.status)).map((r) => r.id));
   const removed: string[] = [];
   const remaining = new Set<string>();
@@ -61,5 +64,7 @@ export async function reapOrphans(
   for (const network of labelled) {
     if (await networks.removeIfUnused(network.Name)) removedNetworks.push(network.Name);
   }
+  // Rules of networks removed while no runner watched (a crash, `docker network rm`).
+  await ctx.firewall.sweep();
   return { containers: removed, networks: removedNetworks };
 }

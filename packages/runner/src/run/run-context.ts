@@ -1,5 +1,7 @@
+import type { DiskQuotaProbe } from '../enforcement/disk-quota.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DefaultNetwork } from '../network/default-network.ts';
+import type { HostFirewall } from '../network/host-firewall.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -9,6 +11,10 @@ export interface RunContext {
   store: StateStore;
   options: Readonly<ResolvedOptions>;
   defaultNetwork: DefaultNetwork;
+  /** Whether the engine enforces a per-container size quota (probed once). */
+  diskQuota: DiskQuotaProbe;
+  /** Guards the runner's bridges from reaching the host. */
+  firewall: HostFirewall;
   /** Containers of finished runs whose removal failed (e.g. the engine was away); retried before the next run. */
   leftovers: Set<string>;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.ts';
-import { containerPathProblem, relativePathProblem, resolveContainerPath } from '../files/paths.ts';
+import { fileTreeProblem, MAX_FILE_MODE } from '../files/file-tree.ts';
+import { containerPathProblem, resolveContainerPath } from '../files/paths.ts';
 import type { FileContent, RunRequest } from '../types.ts';
 
 /** A request that passed validation, with defaults applied. */
@@ -37,7 +38,8 @@ const fileSchema = z.union([
     .object({
       content: z.string(),
       encoding: z.enum(['utf8', 'base64']),
-      mode: z.number().int().min(0).max(0o7777).optional(),
+      // Setuid, setgid and sticky bits are accepted here and dropped when the file is written.
+      mode: z.number().int().min(0).max(MAX_FILE_MODE).optional(),
     })
     .refine((f) => f.encoding !== 'base64' || (f.content.length % 4 === 0 && base64.test(f.content)), {
       message: 'is not valid base64',
@@ -81,7 +83,8 @@ const requestSchema = z.object({
 
 /**
  * Validates a request before anything is created: relative file paths without `..`, NUL or
- * over-long segments; container paths without `..`; a JSON-serialisable input.
+ * over-long segments, naming distinct files, none of them also a directory, within the file
+ * and directory caps; container paths without `..`; a JSON-serialisable input.
  * Throws InvalidRequestError naming the field.
  */
 export function validateRequest(request: RunRequest): ValidRequest {
@@ -93,9 +96,10 @@ export function validateRequest(request: RunRequest): ValidRequest {
   }
   const r = parsed.data;
   // Record keys are checked here so the message names the offending key.
-  for (const path of Object.keys(r.files ?? {})) {
-    const problem = relativePathProblem(path);
-    if (problem) throw new InvalidRequestError(`files[${JSON.stringify(path)}]`, problem);
+  const tree = fileTreeProblem(Object.keys(r.files ?? {}));
+  if (tree) {
+    const field = tree.key === undefined ? 'files' : `files[${JSON.stringify(tree.key)}]`;
+    throw new InvalidRequestError(field, tree.message);
   }
   const workdir = resolveContainerPath(r.workdir ?? '/app', '/');
   let stdin: Buffer | undefined;

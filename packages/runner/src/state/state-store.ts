@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StateCorruptError } from '../errors.ts';
+import { StateCorruptError, StateWriteError } from '../errors.ts';
 import { isTerminal, type RunRecord, runRecordSchema } from './run-record.ts';
 
 const RECORD_SUFFIX = '.json';
@@ -109,7 +109,11 @@ export class StateStore {
         await writeFile(path, `${process.pid}@${hostname()}`, { flag: 'wx' });
         return true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          // An empty lock file left by a failed write would block every later claimant.
+          await rm(path, { force: true }).catch(() => undefined);
+          throw new StateWriteError(path, err);
+        }
       }
       if (!(await this.holderIsGone(path))) return false;
       await rm(path, { force: true });
@@ -141,11 +145,19 @@ export class StateStore {
     await rm(join(this.dir, `${id}${LOCK_SUFFIX}`), { force: true });
   }
 
+  /** Writes atomically; any failure (ENOSPC, EIO...) is a StateWriteError and leaves no temp file. */
   private async writeNow(record: RunRecord): Promise<void> {
-    await this.ensureDir();
+    const path = this.pathOf(record.id);
     const tmp = join(this.dir, `.${record.id}.${randomUUID()}.tmp`);
-    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(tmp, this.pathOf(record.id));
+    try {
+      await this.ensureDir();
+      await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+      await rename(tmp, path);
+    } catch (err) {
+      // A partial temp file would hold space on a full disk and confuse nobody but the operator.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw new StateWriteError(path, err);
+    }
   }
 
   private ensureDir(): Promise<unknown> {

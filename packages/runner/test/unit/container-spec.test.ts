@@ -15,13 +15,13 @@ const options = resolveOptions({
 
 test('containerSpec chains setup and entrypoint under /bin/sh -c and keeps the image command when both are absent', () => {
   const spec = containerSpec(
-    validateRequest({ image: 'light/sh', setup: ['a', 'b'], entrypoint: 'c', id: 'r1' }),
+    validateRequest({ image: 'localhost/light-sh', setup: ['a', 'b'], entrypoint: 'c', id: 'r1' }),
     options,
     'net',
   );
   assert.deepEqual(spec.Entrypoint, ['/bin/sh', '-c']);
   assert.deepEqual(spec.Cmd, ['a && b && c']);
-  const bare = containerSpec(validateRequest({ image: 'light/sh' }), options, 'net');
+  const bare = containerSpec(validateRequest({ image: 'localhost/light-sh' }), options, 'net');
   assert.equal(bare.Entrypoint, undefined);
   assert.equal(bare.Cmd, undefined);
 });
@@ -29,7 +29,7 @@ test('containerSpec chains setup and entrypoint under /bin/sh -c and keeps the i
 test('containerSpec applies hardening, limits, runtime, GPUs and aliases; request labels cannot replace the runner labels', () => {
   const spec = containerSpec(
     validateRequest({
-      image: 'light/sh',
+      image: 'localhost/light-sh',
       id: 'r2',
       labels: { [LABELS.managed]: 'false', [LABELS.owner]: 'someone-else', extra: 'yes' },
     }),
@@ -54,7 +54,11 @@ test('containerSpec applies hardening, limits, runtime, GPUs and aliases; reques
     [LABELS.owner]: 'me',
     [LABELS.kind]: 'run',
   });
-  const none = containerSpec(validateRequest({ image: 'light/sh', networks: ['none'] }), options, 'none');
+  const none = containerSpec(
+    validateRequest({ image: 'localhost/light-sh', networks: ['none'] }),
+    options,
+    'none',
+  );
   assert.equal(none.HostConfig?.NetworkMode, 'none');
   assert.deepEqual(none.NetworkingConfig?.EndpointsConfig?.none?.Aliases, []);
 });

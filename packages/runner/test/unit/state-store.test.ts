@@ -15,7 +15,7 @@ function record(id: string, status: RunRecord['status'] = 'running'): RunRecord 
   return {
     id,
     status,
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     detached: false,
     createdAt: new Date().toISOString(),
     startedAt: null,

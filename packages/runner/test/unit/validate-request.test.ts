@@ -12,28 +12,28 @@ const rejects = (request: Parameters<typeof validateRequest>[0], field: RegExp) 
 };
 
 test('validateRequest rejects file paths with .., absolute paths, NUL and over-long segments', () => {
-  rejects({ image: 'light/sh', files: { '../x': 'a' } }, /files.*\.\./);
-  rejects({ image: 'light/sh', files: { 'a/../../x': 'a' } }, /\.\./);
-  rejects({ image: 'light/sh', files: { '/etc/passwd': 'a' } }, /absolute/);
-  rejects({ image: 'light/sh', files: { 'a\0b': 'a' } }, /NUL/);
-  rejects({ image: 'light/sh', files: { [`${'x'.repeat(256)}`]: 'a' } }, /segment/);
-  rejects({ image: 'light/sh', files: { './': 'a' } }, /name a file/);
+  rejects({ image: 'localhost/light-sh', files: { '../x': 'a' } }, /files.*\.\./);
+  rejects({ image: 'localhost/light-sh', files: { 'a/../../x': 'a' } }, /\.\./);
+  rejects({ image: 'localhost/light-sh', files: { '/etc/passwd': 'a' } }, /absolute/);
+  rejects({ image: 'localhost/light-sh', files: { 'a\0b': 'a' } }, /NUL/);
+  rejects({ image: 'localhost/light-sh', files: { [`${'x'.repeat(256)}`]: 'a' } }, /segment/);
+  rejects({ image: 'localhost/light-sh', files: { './': 'a' } }, /name a file/);
 });
 
 test('validateRequest rejects bad extract paths, workdirs, env names, ids, inputs and base64', () => {
-  rejects({ image: 'light/sh', extract: ['../../etc'] }, /extract/);
-  rejects({ image: 'light/sh', workdir: 'relative' }, /workdir/);
-  rejects({ image: 'light/sh', env: { 'A-B': 'x' } }, /env/);
-  rejects({ image: 'light/sh', id: 'has space' }, /id/);
-  rejects({ image: 'light/sh', input: 10n }, /input/);
-  rejects({ image: 'light/sh', networks: ['none', 'other'] }, /networks/);
-  rejects({ image: 'light/sh', files: { a: { content: '###', encoding: 'base64' } } }, /base64/);
+  rejects({ image: 'localhost/light-sh', extract: ['../../etc'] }, /extract/);
+  rejects({ image: 'localhost/light-sh', workdir: 'relative' }, /workdir/);
+  rejects({ image: 'localhost/light-sh', env: { 'A-B': 'x' } }, /env/);
+  rejects({ image: 'localhost/light-sh', id: 'has space' }, /id/);
+  rejects({ image: 'localhost/light-sh', input: 10n }, /input/);
+  rejects({ image: 'localhost/light-sh', networks: ['none', 'other'] }, /networks/);
+  rejects({ image: 'localhost/light-sh', files: { a: { content: '###', encoding: 'base64' } } }, /base64/);
   rejects({ image: '' }, /image/);
 });
 
 test('validateRequest applies defaults and resolves extract paths against the workdir', () => {
   const valid = validateRequest({
-    image: 'light/sh',
+    image: 'localhost/light-sh',
     extract: ['out.txt', '/tmp/x/', 'out.txt'],
     env: { A: '$(x)' },
     input: { a: 1 },

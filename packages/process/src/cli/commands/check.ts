@@ -24,6 +24,13 @@ function loadProblem(error: LightProcessError): Problem {
   };
 }
 
+// A `.env` beside code usually holds secrets: say so even when it is left out, as it is by default.
+function envFileWarning(file: string, shipped: boolean): string {
+  return shipped
+    ? `${file}: an environment file that a .lightignore re-includes is shipped with the node: make sure it holds no secret`
+    : `${file}: an environment file in a node folder; it is not shipped (.env and .env.* are ignored by default)`;
+}
+
 /** Registers `light check [path] [--fix]`. */
 export function registerCheck(program: Command): void {
   program
@@ -31,7 +38,7 @@ export function registerCheck(program: Command): void {
     .description('validate a workflow folder or packed file; exit 1 when it has problems')
     .argument('[path]', 'workflow folder, workflow.json or packed file', '.')
     .option('--fix', 'first fix what is safely fixable (see the README): format, names, registrations, stubs')
-    .option('--json', 'print {ok, fixed, problems} as JSON')
+    .option('--json', 'print {ok, fixed, problems, warnings} as JSON')
     .action(async (path: string, options: CheckOptions) => {
       const c = colors();
       const fixed: string[] = [];
@@ -44,8 +51,11 @@ export function registerCheck(program: Command): void {
       }
       let problems: Problem[];
       let summary = '';
+      const warnings: string[] = [];
       try {
-        const loaded = await loadWorkflowWithSources(path);
+        const loaded = await loadWorkflowWithSources(path, {
+          onEnvFile: (file, shipped) => warnings.push(envFileWarning(file, shipped)),
+        });
         problems = validateWorkflow(loaded.definition, { file: loaded.file, nodeFiles: loaded.nodeFiles });
         const def = loaded.definition;
         summary = `${def.id}: ${def.nodes.length} node(s), ${def.links.length} link(s)`;
@@ -55,10 +65,11 @@ export function registerCheck(program: Command): void {
       }
       if (problems.length > 0) setExitCode(EXIT.failed);
       if (options.json) {
-        printJson({ ok: problems.length === 0, fixed, problems });
+        printJson({ ok: problems.length === 0, fixed, problems, warnings });
         return;
       }
       for (const line of fixed) println(`${c.cyan('fixed')} ${line}`);
+      for (const line of warnings) println(`${c.yellow('warning')} ${line}`);
       if (problems.length === 0) {
         println(`${c.green('ok')} ${summary}, no problems`);
         return;

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { LightRunClient } from '../../client/light-run-client.ts';
-import type { HealthResponse } from '../../client/wire.ts';
+import type { LightRunClient } from '../../client/light-run-client.ts';
+import type { HealthResponse, InfoResponse } from '../../client/wire.ts';
+import { UsageError } from '../../errors.ts';
+import { formatBytes } from '../../files/read-node-files.ts';
+import { connectRunner, modeFromEnv, type RunnerConnection, type RunnerMode } from '../../local/connect.ts';
 import { findLightRunBin } from '../../local/find-light-run.ts';
-import { startLocalLightRun } from '../../local/local-light-run.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { colors, printJson, println } from '../io.ts';
+import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
 
 /** One line of the doctor's report. */
 interface Check {
@@ -13,67 +16,106 @@ interface Check {
   detail: string;
 }
 
+/** What the doctor found: its checks, and light-run's effective settings when it could ask. */
+interface Report {
+  checks: Check[];
+  settings?: InfoResponse;
+}
+
 /**
- * Registers `light doctor`: with LIGHT_RUN_URL set, pings that light-run's `GET /health`;
- * otherwise confirms the light-run bin is installed and, by starting it briefly, that
- * Docker answers. Exit 1 when a check fails.
+ * Registers `light doctor`: chooses light-run as `light run` does (LIGHT_RUN_URL, or a
+ * local one started briefly with the same isolation flags and LIGHT_RUN_* variables), checks
+ * that it and Docker answer, and prints the settings every container would get (`GET /info`).
+ * Exit 1 when a check fails.
  */
 export function registerDoctor(program: Command): void {
-  program
+  const command = program
     .command('doctor')
-    .description('check that light-run (and Docker behind it) can run workflows')
-    .option('--json', 'print {ok, mode, checks} as JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const url = process.env.LIGHT_RUN_URL;
-      const mode = url ? 'explicit' : 'all-in-one';
-      const checks = url
-        ? await explicitChecks(url, process.env.LIGHT_RUN_TOKEN)
-        : await allInOneChecks(process.env.LIGHT_RUN_BIN);
-      const ok = checks.every((c) => c.ok);
-      if (!ok) setExitCode(EXIT.failed);
-      if (flags.json) {
-        printJson({ ok, mode, checks });
-        return;
-      }
-      const c = colors();
-      println(
-        `mode: ${mode}${url ? ` (LIGHT_RUN_URL=${url})` : ' (LIGHT_RUN_URL unset: a local light-run is started on demand)'}`,
-      );
-      for (const check of checks)
-        println(`${check.ok ? c.green('ok  ') : c.red('FAIL')} ${check.name}: ${check.detail}`);
-      println(
-        ok
-          ? c.green('light-process is ready to run workflows')
-          : c.red('light-process cannot run workflows yet'),
-      );
-    });
+    .description('check that light-run (and Docker behind it) can run workflows, and print its settings')
+    .option('--json', 'print {ok, mode, checks, settings} as JSON');
+  addIsolationOptions(command).action(async (flags: IsolationFlags & { json?: boolean }) => {
+    const mode = modeFromEnv(process.env, isolationOf(flags));
+    const report = mode.mode === 'explicit' ? await explicitChecks(mode) : await allInOneChecks(mode);
+    const ok = report.checks.every((c) => c.ok);
+    if (!ok) setExitCode(EXIT.failed);
+    if (flags.json) {
+      printJson({ ok, mode: mode.mode, checks: report.checks, settings: report.settings ?? null });
+      return;
+    }
+    const c = colors();
+    println(
+      mode.mode === 'explicit'
+        ? `mode: explicit (LIGHT_RUN_URL=${withoutCredentials(mode.url)})`
+        : 'mode: all-in-one (LIGHT_RUN_URL unset: a local light-run is started on demand)',
+    );
+    for (const check of report.checks) {
+      println(`${check.ok ? c.green('ok  ') : c.red('FAIL')} ${check.name}: ${check.detail}`);
+    }
+    if (report.settings) for (const line of settingsLines(report.settings)) println(line);
+    println(
+      ok
+        ? c.green('light-process is ready to run workflows')
+        : c.red('light-process cannot run workflows yet'),
+    );
+  });
 }
 
-async function explicitChecks(url: string, token: string | undefined): Promise<Check[]> {
-  const client = new LightRunClient({ url, ...(token ? { token } : {}) });
-  return [await healthCheck(`light-run at ${client.url}`, () => client.health())];
+async function explicitChecks(mode: Extract<RunnerMode, { mode: 'explicit' }>): Promise<Report> {
+  const where = `light-run at ${withoutCredentials(mode.url.replace(/\/+$/, ''))}`;
+  let connection: RunnerConnection;
+  try {
+    connection = await connectRunner(mode);
+  } catch (error) {
+    return { checks: [{ name: where, ok: false, detail: message(error) }] };
+  }
+  try {
+    const checks = [await healthCheck(where, () => connection.client.health())];
+    return checks.every((c) => c.ok) ? await withSettings(checks, connection.client) : { checks };
+  } finally {
+    await connection.close();
+  }
 }
 
-async function allInOneChecks(binOverride: string | undefined): Promise<Check[]> {
+async function allInOneChecks(mode: Extract<RunnerMode, { mode: 'all-in-one' }>): Promise<Report> {
   let bin: string;
   try {
-    bin = binOverride ?? findLightRunBin();
+    bin = mode.bin ?? findLightRunBin();
   } catch (error) {
-    return [{ name: 'light-run bin', ok: false, detail: message(error) }];
+    return { checks: [{ name: 'light-run bin', ok: false, detail: message(error) }] };
   }
   const checks: Check[] = [{ name: 'light-run bin', ok: true, detail: bin }];
-  let local: Awaited<ReturnType<typeof startLocalLightRun>> | undefined;
+  let connection: RunnerConnection;
   try {
-    local = await startLocalLightRun({ bin, allowUnhealthy: true });
-    checks.push({ name: 'local light-run', ok: true, detail: `started at ${local.url}` });
-    const health = local.health;
-    checks.push(await healthCheck('Docker through light-run', async () => health));
+    connection = await connectRunner({ ...mode, bin, allowUnhealthy: true });
   } catch (error) {
+    // light-run refused a setting the user gave: a usage error (exit 2), not a failed check.
+    if (error instanceof UsageError) throw error;
     checks.push({ name: 'local light-run', ok: false, detail: message(error) });
-  } finally {
-    await local?.stop();
+    return { checks };
   }
-  return checks;
+  try {
+    checks.push({ name: 'local light-run', ok: true, detail: `started at ${connection.client.url}` });
+    checks.push(await healthCheck('Docker through light-run', () => connection.client.health()));
+    return checks.every((c) => c.ok) ? await withSettings(checks, connection.client) : { checks };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Adds light-run's effective settings (`GET /info`) as a check, and to the report; asked only of a healthy light-run. */
+async function withSettings(checks: Check[], client: LightRunClient): Promise<Report> {
+  try {
+    const settings = await client.info();
+    checks.push({
+      name: 'settings',
+      ok: true,
+      detail: `light-run ${settings.version}, ${settings.backend} backend`,
+    });
+    return { checks, settings };
+  } catch (error) {
+    checks.push({ name: 'settings', ok: false, detail: `GET /info: ${message(error)}` });
+    return { checks };
+  }
 }
 
 async function healthCheck(name: string, probe: () => Promise<HealthResponse>): Promise<Check> {
@@ -86,6 +128,50 @@ async function healthCheck(name: string, probe: () => Promise<HealthResponse>): 
     return { name, ok: health.status === 'ok', detail: `${health.status}: ${version}${docker}` };
   } catch (error) {
     return { name, ok: false, detail: message(error) };
+  }
+}
+
+/** The effective settings, one per line, as `light doctor` prints them. */
+function settingsLines(info: InfoResponse): string[] {
+  const bytes = (n: number): string => `${formatBytes(n)} (${n} bytes)`;
+  const pool = info.warmPool
+    ? `${info.warmPool.size} per image of ${info.warmPool.images.join(', ')}`
+    : 'off';
+  const firewall = info.enforcement.hostFirewall;
+  return [
+    'settings of every container:',
+    `  memory         ${bytes(info.limits.memoryBytes)}`,
+    `  cpus           ${info.limits.cpus}`,
+    `  pids           ${info.limits.pids}`,
+    `  disk           ${bytes(info.limits.diskBytes)}, ${info.enforcement.disk.mode}: ${info.enforcement.disk.detail}`,
+    `  runtime        ${info.runtime ?? "the engine's default (runc)"}`,
+    `  gpus           ${info.gpus ?? 'none'}`,
+    `  host firewall  ${firewall.enforced ? 'enforced' : 'not enforced'}: ${firewall.detail}`,
+    'settings of light-run:',
+    `  runs at once   ${info.maxConcurrent}`,
+    ...(info.maxServices !== undefined ? [`  services       ${info.maxServices} at once`] : []),
+    `  body limit     ${bytes(info.bodyLimitBytes)}`,
+    `  warm pool      ${pool}`,
+    ...(info.keepRuns !== undefined && info.keepForMs !== undefined
+      ? [`  keeps          ${info.keepRuns} finished runs, for ${(info.keepForMs / 3_600_000).toFixed(1)} h`]
+      : []),
+    ...(info.allowNetworks
+      ? [`  other networks ${info.allowNetworks.join(', ') || 'none (only networks light-run created)'}`]
+      : []),
+  ];
+}
+
+/** A URL as printed: user and password, if the URL carries any, are never shown. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '***';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    // Not a URL at all: the client refuses it later with its own message; print nothing of it.
+    return '(not a valid URL)';
   }
 }
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { LightServeClient } from '../../remote/light-serve-client.ts';
@@ -12,6 +11,7 @@ import {
 import { resolveRemote } from '../../remote/resolve-remote.ts';
 import type { RunEvent } from '../../server/event-types.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
+import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
 
 /** A client for `--remote <name>` (or the current remote), its key resolved from the profile. */
@@ -26,20 +26,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8').trim();
-}
-
-async function parseInput(text: string): Promise<unknown> {
-  let source = text;
-  if (text.startsWith('@')) {
-    source = await readFile(text.slice(1), 'utf8').catch((cause: unknown) => {
-      throw new UsageError(`--input ${text}: cannot read the file (${(cause as Error).message})`, { cause });
-    });
-  }
-  try {
-    return JSON.parse(source);
-  } catch (cause) {
-    throw new UsageError(`--input: not valid JSON (${(cause as Error).message})`, { cause });
-  }
 }
 
 function progress(event: RunEvent): void {
@@ -136,12 +122,12 @@ export function registerRemote(program: Command): void {
     .command('run')
     .description('run a workflow on a remote, streaming its progress')
     .argument('<workflow-id>')
-    .option('--input <json|@file>', 'workflow input: inline JSON or @path of a JSON file', '{}')
+    .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
     .option('-r, --remote <name>', 'remote to use (default: the current one)')
     .option('--json', 'print the finished run as JSON')
     .action(async (workflowId: string, opts: { input: string; remote?: string; json?: boolean }) => {
       const { name, client } = await remoteClient(opts.remote);
-      const runId = await client.startRun(workflowId, await parseInput(opts.input));
+      const runId = await client.startRun(workflowId, await readInputOption(opts.input));
       eprintln(colors().dim(`run ${runId} on ${name}`));
       await client.followRun(runId, progress);
       const run = await client.getRun(runId);

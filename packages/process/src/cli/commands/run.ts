@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { LightProcessError, UsageError, WorkflowValidationError } from '../../errors.ts';
 import { executeWorkflow } from '../../execution/execute.ts';
@@ -10,33 +9,36 @@ import { connectRunner, modeFromEnv } from '../../local/connect.ts';
 import type { WorkflowDefinition } from '../../model/definitions.ts';
 import { validateWorkflow } from '../../validation/validate-workflow.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
+import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
+import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
 import { positiveIntOption } from '../options.ts';
 
-interface RunFlags {
+interface RunFlags extends IsolationFlags {
   node?: string;
   input?: string;
   json?: boolean;
   timeout?: number;
 }
 
-/** Registers `light run <workflow-dir|file> [--input json|@file] [--json] [--timeout ms]` and `light run --node <dir>`. */
+/** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout ms]` and `light run --node <dir>`. */
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('run a workflow (or one node) in containers through light-run')
     .argument('[workflow]', 'workflow folder, workflow.json or packed file')
     .option('--node <dir>', 'run one node folder as a one-node workflow')
-    .option('--input <json|@file>', 'workflow input: inline JSON or @path of a JSON file', '{}')
+    .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
     .option('--json', 'print the result as one JSON document on stdout')
-    .addOption(new Option('--timeout <ms>', 'workflow timeout in milliseconds').argParser(positiveIntOption))
+    .addOption(new Option('--timeout <ms>', 'workflow timeout in milliseconds').argParser(positiveIntOption));
+  addIsolationOptions(command)
     .addHelpText(
       'after',
       '\nLIGHT_RUN_URL (+ LIGHT_RUN_TOKEN) selects a running light-run; unset, a local one is started.',
     )
     .action(async (path: string | undefined, flags: RunFlags) => {
       const definition = await loadTarget(path, flags.node);
-      const input = await parseInput(flags.input ?? '{}');
+      const input = await readInputOption(flags.input ?? '{}');
       const result = await runWithProgress(definition, input, flags);
       if (flags.json) printJson(result);
       else printSummary(definition, result);
@@ -61,29 +63,13 @@ async function loadTarget(
   return loaded.definition;
 }
 
-async function parseInput(text: string): Promise<unknown> {
-  let source = text;
-  if (text.startsWith('@')) {
-    try {
-      source = await readFile(text.slice(1), 'utf8');
-    } catch (cause) {
-      throw new UsageError(`--input ${text}: cannot read the file (${(cause as Error).message})`, { cause });
-    }
-  }
-  try {
-    return JSON.parse(source);
-  } catch (cause) {
-    throw new UsageError(`--input: not valid JSON (${(cause as Error).message})`, { cause });
-  }
-}
-
 async function runWithProgress(
   definition: WorkflowDefinition,
   input: unknown,
   flags: RunFlags,
 ): Promise<WorkflowResult> {
   const c = colors();
-  const mode = modeFromEnv(process.env);
+  const mode = modeFromEnv(process.env, isolationOf(flags));
   const live = Boolean(process.stderr.isTTY);
   const controller = new AbortController();
   // SIGTERM is handled like Ctrl-C: without it, Node would exit at once and leave the

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { LightRunClient } from '../../client/light-run-client.ts';
 import { UsageError } from '../../errors.ts';
-import { startLocalLightRun } from '../../local/local-light-run.ts';
+import { connectRunner, modeFromEnv } from '../../local/connect.ts';
 import type { ServerRunner } from '../../server/options.ts';
 import { colors, eprintln, println } from '../io.ts';
+import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
 import { positiveIntOption } from '../options.ts';
+import { addServeTrustOptions, serveTrustOf } from '../serve-trust-options.ts';
 
 const options = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -69,7 +70,7 @@ function untilStopped(): Promise<string> {
 
 /** Registers `light serve [dir]`: the REST API, run history and web UI over a folder of workflows. */
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('serve the workflows of a folder: REST API, run history, live events and web UI')
     .argument('[dir]', 'folder whose workflows are served', '.')
@@ -77,12 +78,15 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--db <path>', 'SQLite file of the run history (default: <dir>/.light/history.db)')
     .option('--keep-runs <n>', 'keep only the newest n finished runs', positiveIntOption)
-    .option('--keep-days <n>', 'delete finished runs older than n days', positiveIntOption)
+    .option('--keep-days <n>', 'delete finished runs older than n days', positiveIntOption);
+  addServeTrustOptions(command);
+  addIsolationOptions(command)
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
         '  LIGHT_RUN_URL, LIGHT_RUN_TOKEN  use this light-run (otherwise a local one is started)\n' +
-        '  LP_API_KEY                      require Authorization: Bearer <key> on the API',
+        '  LP_API_KEY                      require Authorization: Bearer <key> on the API\n' +
+        '  LP_ENV_<NAME>                   the value a workflow env name <NAME> gets (see --pass-env)',
     )
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const parsed = options.safeParse(raw);
@@ -90,17 +94,15 @@ export function registerServe(program: Command): void {
         throw new UsageError(`invalid option: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
       const opts = parsed.data;
       const c = colors();
-      const url = process.env.LIGHT_RUN_URL;
-      await using local = url
-        ? undefined
-        : await startLocalLightRun({ onLog: (line) => eprintln(c.dim(`[light-run] ${line}`)) });
-      const runner: ServerRunner = local
-        ? local.client
-        : new LightRunClient({
-            url: url as string,
-            ...(process.env.LIGHT_RUN_TOKEN ? { token: process.env.LIGHT_RUN_TOKEN } : {}),
-          });
-      if (!local) await (runner as LightRunClient).health();
+      const trust = serveTrustOf(raw, process.env);
+      const mode = modeFromEnv(process.env, isolationOf(raw as IsolationFlags));
+      await using connection = await connectRunner(
+        mode.mode === 'all-in-one'
+          ? { ...mode, onLog: (line) => eprintln(c.dim(`[light-run] ${line}`)) }
+          : mode,
+      );
+      const runner: ServerRunner = connection.client;
+      if (connection.mode === 'explicit') await connection.client.health();
       const apiKey = process.env.LP_API_KEY || undefined;
       // Loaded on demand: the server brings fastify and SQLite, which no other command needs.
       // `.js`: tsc rewrites the extensions of static imports only, never of dynamic ones.
@@ -108,7 +110,8 @@ export function registerServe(program: Command): void {
       await using server = await createLightServer({
         dir,
         runner,
-        env: process.env,
+        env: trust.env,
+        allowedHosts: trust.allowedHosts,
         logger: consoleLogger(),
         ...(opts.db ? { dbPath: resolve(opts.db) } : {}),
         ...(apiKey ? { apiKey } : {}),
@@ -118,11 +121,23 @@ export function registerServe(program: Command): void {
         },
       });
       const address = await server.listen({ port: opts.port, host: opts.host });
-      eprintln(`light-run: ${local ? `local (${local.url})` : url}`);
+      eprintln(
+        `light-run: ${connection.mode === 'all-in-one' ? `local (${connection.client.url})` : connection.client.url}`,
+      );
       for (const id of server.recoveredRuns)
         eprintln(c.yellow(`run ${id} was in flight when light serve stopped: marked failed`));
-      if (!apiKey)
-        eprintln(c.yellow('warning: LP_API_KEY is not set: the API is open to anyone who can reach it'));
+      // No warning about a missing LP_API_KEY here: the server logs it once, through the logger above.
+      for (const warning of trust.warnings) eprintln(c.yellow(`warning: ${warning}`));
+      if (
+        ['0.0.0.0', '::'].includes(opts.host) &&
+        trust.allowedHosts !== '*' &&
+        trust.allowedHosts.length === 0
+      )
+        eprintln(
+          c.yellow(
+            'warning: listening on every interface, but only Host 127.0.0.1, localhost and [::1] are answered: name the others with --allowed-hosts',
+          ),
+        );
       println(
         `light serve: ${c.bold(address)}  (UI ${address}/, API ${address}/api, OpenAPI ${address}/openapi.json)`,
       );

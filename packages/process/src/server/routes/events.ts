@@ -5,6 +5,7 @@ import type { RunEvent } from '../event-types.ts';
 import { defineRoute, type RouteSpec } from '../route-spec.ts';
 import { eventsFromRecord } from '../run-events.ts';
 import { errorBody, idParams } from '../schemas.ts';
+import { SECURITY_HEADERS } from '../security-headers.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -38,6 +39,7 @@ export function eventRoutes(ctx: ServerContext): RouteSpec[] {
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
+          ...SECURITY_HEADERS, // a hijacked reply sends none of the headers set on it
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_MAX_EXTRACT_BYTES } from 'light-runner';
+import type { InfoState } from '../api/schemas.ts';
+import type { ServerContext } from '../server/context.ts';
+import { VERSION } from '../version.ts';
+
+/**
+ * `GET /info` (behind the token): the settings this instance applies to every run, with
+ * the runner's defaults filled in, and what the host enforces. `light doctor` prints it.
+ */
+export function registerInfoRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/info', async () => {
+    const { options } = ctx;
+    const settings = ctx.runnerSettings();
+    const enforcement = await ctx.enforcement();
+    const body: InfoState = {
+      version: VERSION,
+      backend: 'docker',
+      maxConcurrent: options.maxConcurrent,
+      maxServices: options.maxServices,
+      keepRuns: options.keepRuns,
+      keepForMs: options.keepForMs,
+      allowNetworks: [...options.allowNetworks],
+      allowedHosts: [...options.allowedHosts],
+      limits: { ...settings.limits },
+      runtime: settings.runtime ?? null,
+      gpus: settings.gpus ?? null,
+      bodyLimitBytes: options.bodyLimitBytes,
+      maxExtractBytes: options.maxExtractBytes ?? DEFAULT_MAX_EXTRACT_BYTES,
+      artifactStoreBytes: options.artifactStoreBytes,
+      warmPool: settings.warmPool
+        ? { images: [...settings.warmPool.images], size: settings.warmPool.size }
+        : null,
+      enforcement: {
+        disk: { mode: enforcement.disk.mode, detail: enforcement.disk.detail },
+        hostFirewall: {
+          enforced: enforcement.hostFirewall.enforced,
+          detail: enforcement.hostFirewall.detail,
+        },
+      },
+    };
+    return body;
+  });
+}
