@@ -3,6 +3,10 @@ import type Dockerode from 'dockerode';
 import { LightRunnerError } from '../errors.ts';
 import { statusOf, toEngineError } from './errors.ts';
 
+/** Measurements of a layer's size before giving up on an engine that answers -1. */
+const SIZE_ATTEMPTS = 5;
+const SIZE_RETRY_MS = 100;
+
 /** How a container ended, as the engine's wait endpoint reports it. */
 export interface ContainerExit {
   exitCode: number;
@@ -121,11 +125,18 @@ export class Engine {
 
   /** Bytes in the container's writable layer (what it wrote to its filesystem); undefined when it is gone. */
   async writableBytes(id: string): Promise<number | undefined> {
-    const info = await this.callOrMissing('inspect container size', () =>
-      // `size` is a query option of the endpoint that the typings do not list.
-      this.docker.getContainer(id).inspect({ size: true } as Dockerode.ContainerInspectOptions),
-    );
-    return info ? Number((info as { SizeRw?: number }).SizeRw ?? 0) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      const info = await this.callOrMissing('inspect container size', () =>
+        // `size` is a query option of the endpoint that the typings do not list.
+        this.docker.getContainer(id).inspect({ size: true } as Dockerode.ContainerInspectOptions),
+      );
+      if (!info) return undefined;
+      const bytes = Number((info as { SizeRw?: number }).SizeRw ?? 0);
+      // -1: the engine could not measure the layer. Often passing; on btrfs it lasts while the
+      // layer is at its quota (the driver's measurement itself fails with EDQUOT).
+      if (bytes >= 0 || attempt === SIZE_ATTEMPTS) return bytes;
+      await new Promise((resolve) => setTimeout(resolve, SIZE_RETRY_MS));
+    }
   }
 
   /** Every network whose name is exactly `name` (the engine's name filter matches substrings). */

@@ -50,10 +50,11 @@ export function watchDisk(ctx: RunContext, exec: Execution, containerId: string)
  * The failure of a run that hit its disk quota: its writable layer ended within
  * {@link quotaSlackBytes} of the cap, so writes past it failed (EDQUOT/ENOSPC).
  */
-export function diskQuotaFailure(bytes: number, limitBytes: number): RunFailure {
+export function diskQuotaFailure(bytes: number | undefined, limitBytes: number): RunFailure {
+  const wrote = bytes === undefined ? 'filled its filesystem' : `wrote ${bytes} bytes to its filesystem`;
   return {
     code: 'DISK_LIMIT',
-    message: `the container wrote ${bytes} bytes to its filesystem (workdir, /tmp and the rest of its writable layer) and reached its disk quota of ${limitBytes} bytes: writes past it failed`,
+    message: `the container ${wrote} (workdir, /tmp and the rest of its writable layer) and reached its disk quota of ${limitBytes} bytes: writes past it failed`,
   };
 }
 

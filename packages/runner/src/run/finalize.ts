@@ -194,8 +194,10 @@ async function diskFailure(
   try {
     const bytes = await ctx.engine.writableBytes(containerId);
     if (bytes === undefined) return undefined;
-    if (bytes >= limit) return diskLimitFailure(bytes, limit);
     const quota = ctx.diskQuota.current()?.mode === 'quota';
+    // Unmeasurable under a quota: btrfs cannot size a layer that sits at its quota.
+    if (bytes < 0) return quota ? diskQuotaFailure(undefined, limit) : undefined;
+    if (bytes >= limit) return diskLimitFailure(bytes, limit);
     if (quota && bytes >= limit - quotaSlackBytes(limit)) return diskQuotaFailure(bytes, limit);
     return undefined;
   } catch (err) {
