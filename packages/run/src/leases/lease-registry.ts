@@ -153,9 +153,12 @@ export class LeaseRegistry {
       }
     }
     const kept = left.length > 0 ? `; could not end ${left.join(', ')}` : '';
-    this.log(
-      `light-run: lease ${id} ${why}: cancelled ${runs.length} run(s) [${runs.join(', ')}], removed ${networks.length} network(s) [${networks.join(', ')}]${kept}`,
-    );
+    // A client that releases its lease after cleaning up itself is the normal case: silent.
+    const quiet = why === 'released' && runs.length === 0 && networks.length === 0 && !kept;
+    if (!quiet)
+      this.log(
+        `light-run: lease ${id} ${why}: cancelled ${runs.length} run(s) [${runs.join(', ')}], removed ${networks.length} network(s) [${networks.join(', ')}]${kept}`,
+      );
     return { runs, networks };
   }
 
