@@ -132,6 +132,39 @@ describe('networks a run may join', () => {
     assert.equal((await permissive.api(`/networks/${theirs}`, { method: 'DELETE' })).status, 204);
   });
 
+  test("a run may not join a network tied to another client's lease (another workflow's run-scoped network)", async () => {
+    const victim = (await (await lr.post('/leases', {})).json()) as { id: string };
+    const attacker = (await (await lr.post('/leases', {})).json()) as { id: string };
+    const scoped = `${prefix}victim-db`;
+    assert.equal((await lr.post('/networks', { name: scoped, lease: victim.id })).status, 201);
+    await refused(lr, { ...sh, networks: [scoped], lease: attacker.id }, 0, scoped, /another client/);
+    await refused(lr, { ...sh, networks: [scoped] }, 0, scoped, /another client/);
+    // Re-creating it under another lease (to tie it to the attacker) is refused too.
+    const steal = await lr.post('/networks', { name: scoped, lease: attacker.id });
+    assert.equal(steal.status, 400);
+    assert.equal(((await steal.json()) as ErrorBodyJson).error.code, 'NETWORK_NOT_ALLOWED');
+    const own = await runSync(lr, { ...sh, networks: [scoped], lease: victim.id });
+    assert.equal(own.state.status, 'succeeded', JSON.stringify(own.state));
+    for (const lease of [victim, attacker])
+      assert.equal((await lr.api(`/leases/${lease.id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await docker.listNetworks({ filters: JSON.stringify({ name: [scoped] }) })).length, 0);
+  });
+
+  test('POST /networks and DELETE /networks/:name refuse a network light-run did not create, and leave it alone', async () => {
+    for (const res of [
+      await lr.post('/networks', { name: outside }),
+      await lr.api(`/networks/${outside}`, { method: 'DELETE' }),
+    ]) {
+      const answer = (await res.json()) as ErrorBodyJson;
+      assert.equal(res.status, 400, JSON.stringify(answer));
+      assert.equal(answer.error.code, 'NETWORK_NOT_ALLOWED');
+      assert.match(answer.error.message, /did not create it/);
+    }
+    const info = await docker.getNetwork(outside).inspect();
+    assert.equal(info.Name, outside, 'the outside network still exists');
+    assert.equal(info.Labels?.['dev.light.owner'], undefined, 'and was not adopted');
+  });
+
   test("networks ['none'] stays allowed and the run succeeds", async () => {
     const { status, state } = await runSync(lr, { ...sh, networks: ['none'] });
     assert.equal(status, 200);

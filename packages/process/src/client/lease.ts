@@ -5,7 +5,7 @@ import type { LeaseResponse } from './wire.ts';
 /** The lease calls of `LightRunClient` that a held lease makes (structural, to avoid a cycle). */
 export interface LeaseCalls {
   readonly url: string;
-  renewLease(id: string): Promise<LeaseResponse>;
+  renewLease(id: string, options?: { timeoutMs?: number }): Promise<LeaseResponse>;
   releaseLease(id: string): Promise<void>;
 }
 
@@ -34,19 +34,30 @@ export class HeldLease implements RunLease {
     this.timer.unref();
   }
 
-  /** Stops renewing and deletes the lease (`DELETE /leases/:id`); a lease already gone is fine. */
+  /**
+   * Stops renewing and deletes the lease (`DELETE /leases/:id`); a lease already gone is fine.
+   * Never throws: a lease that cannot be released expires by itself within its ttl and ends
+   * what it still holds, so a failed release is a warning, not a failure of the work.
+   */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
-    await this.client.releaseLease(this.id);
+    try {
+      await this.client.releaseLease(this.id);
+    } catch (error) {
+      this.warn(
+        `releasing lease ${this.id} failed (it expires within ${this.ttlMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private async renew(): Promise<void> {
     if (this.renewing || this.released) return;
     this.renewing = true;
     try {
-      await this.client.renewLease(this.id);
+      // Bounded by a third of the ttl: one hanging renewal must not let the lease lapse.
+      await this.client.renewLease(this.id, { timeoutMs: Math.max(1000, Math.floor(this.ttlMs / 3)) });
     } catch (error) {
       if (error instanceof LightRunHttpError && error.status === 404) {
         // Expired on light-run: it has cancelled the runs of this lease; renewing again cannot help.

@@ -324,9 +324,13 @@ export class LightRunClient implements StepRunner {
     return (await this.http.json(call, leaseResponse)).body;
   }
 
-  /** `POST /leases/:id/renew`: pushes the expiry one ttl ahead; 404 `LEASE_NOT_FOUND` once expired. */
-  async renewLease(id: string): Promise<LeaseResponse> {
-    const call = { method: 'POST', path: `/leases/${enc(id)}/renew`, timeoutMs: this.timeoutMs } as const;
+  /**
+   * `POST /leases/:id/renew`: pushes the expiry one ttl ahead; 404 `LEASE_NOT_FOUND` once expired.
+   * @param options.timeoutMs bound of this call, in ms. @default the client's `timeoutMs`
+   */
+  async renewLease(id: string, options: { timeoutMs?: number } = {}): Promise<LeaseResponse> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const call = { method: 'POST', path: `/leases/${enc(id)}/renew`, timeoutMs } as const;
     return (await this.http.json(call, leaseResponse)).body;
   }
 

@@ -1,5 +1,12 @@
 import type { RunBody } from '../client/wire-types.ts';
-import type { NetworkOptions, RunStepOptions, StepOutcome, StepRunner } from '../execution/step-runner.ts';
+import type {
+  NetworkOptions,
+  RunLease,
+  RunStepOptions,
+  ServiceOptions,
+  StepOutcome,
+  StepRunner,
+} from '../execution/step-runner.ts';
 
 /** What a `TrackingRunner` reports, so a crash can be cleaned up at the next start. */
 export interface RunnerTracker {
@@ -37,16 +44,26 @@ export class TrackingRunner implements StepRunner {
     }
   }
 
+  /** The wrapped runner's request limit: the size check before a run must see it. */
+  get maxRequestBytes(): number | undefined {
+    return this.#inner.maxRequestBytes;
+  }
+
+  /** Opens the wrapped runner's lease, so that a killed server leaves nothing running. */
+  openLease(): Promise<RunLease | undefined> {
+    return this.#inner.openLease?.() ?? Promise.resolve(undefined);
+  }
+
   /** Starts a service, reporting it until it is stopped. */
-  async startService(body: RunBody, options?: { signal?: AbortSignal }): Promise<{ id: string }> {
+  async startService(body: RunBody, options?: ServiceOptions): Promise<{ id: string }> {
     const service = await this.#inner.startService(body, options);
     this.#tracker.started(service.id, 'service');
     return service;
   }
 
   /** Stops a service. */
-  async stopService(id: string): Promise<void> {
-    await this.#inner.stopService(id);
+  async stopService(id: string, options?: { graceMs?: number }): Promise<void> {
+    await this.#inner.stopService(id, options);
     this.#tracker.ended(id);
   }
 

@@ -77,6 +77,12 @@ export class LeaseRegistry {
     return lease;
   }
 
+  /** The live lease a network is tied to, if any: only that lease's runs may join it. */
+  leaseOfNetwork(name: string): string | undefined {
+    for (const lease of this.leases.values()) if (lease.networks.includes(name)) return lease.id;
+    return undefined;
+  }
+
   /** Ties a network to a lease (persisted); `LEASE_NOT_FOUND` or `STATE_WRITE_FAILED` leave it untied. */
   addNetwork(id: string, name: string): void {
     const lease = this.find(id);

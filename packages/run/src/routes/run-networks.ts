@@ -11,16 +11,18 @@ const BUILT_IN: Readonly<Record<string, string>> = {
 /**
  * Refuses a run whose `networks` name one it may not join: Docker's `host`, `bridge` or
  * `default`, or any network this light-run did not create (through `POST /networks`, or
- * its own default network), unless the operator allowed it (`--allow-networks`).
+ * its own default network), unless the operator allowed it (`--allow-networks`); nor one
+ * tied to a lease other than the run's own (another client's run-scoped network).
  * The 400 `NETWORK_NOT_ALLOWED` names the entry (`networks.<i>`), the network and why.
  */
 export async function checkRunNetworks(
   networks: readonly string[] | undefined,
   ctx: ServerContext,
+  lease?: string,
 ): Promise<void> {
   for (const [index, name] of (networks ?? []).entries()) {
     if (name === 'none' || ctx.options.allowNetworks.includes(name)) continue;
-    const why = BUILT_IN[name] ?? (await whyNotOwn(name, ctx));
+    const why = BUILT_IN[name] ?? (await whyNotOwn(name, ctx)) ?? whyNotOurs(name, ctx, lease);
     if (why === undefined) continue;
     const path = `networks.${index}`;
     const message = `${JSON.stringify(name)} is not allowed: ${why}; an operator may allow it with --allow-networks`;
@@ -29,6 +31,13 @@ export async function checkRunNetworks(
       details: { issues: [{ path, message }] },
     });
   }
+}
+
+/** A network tied to a lease belongs to that client: another client's run may not join it. */
+function whyNotOurs(name: string, ctx: ServerContext, lease: string | undefined): string | undefined {
+  const holder = ctx.leases.leaseOfNetwork(name);
+  if (holder === undefined || holder === lease) return undefined;
+  return 'it belongs to another client (it is tied to a lease this run does not carry)';
 }
 
 async function whyNotOwn(name: string, ctx: ServerContext): Promise<string | undefined> {

@@ -22,7 +22,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (body.service === true && body.detached === false) {
       throw new ValidationError([{ path: 'detached', message: 'a service is always detached' }]);
     }
-    await checkRunNetworks(body.networks, ctx);
+    await checkRunNetworks(body.networks, ctx, body.lease);
     // An unknown lease is refused before anything is recorded or started; checked in the
     // tick of the submit, so the lease cannot end between the check and the record.
     if (body.lease !== undefined) ctx.leases.require(body.lease);

@@ -49,6 +49,9 @@ export class NetworkManager {
       Name: name,
       Driver: 'bridge',
       Internal: options.internal ?? false,
+      // IPv4 only: the host firewall rule guards IPv4, so an engine default of IPv6 on must not
+      // open a second, unguarded way to the host.
+      EnableIPv6: false,
       Options: { 'com.docker.network.bridge.enable_icc': String(options.icc ?? true) },
       Labels: { [LABELS.managed]: 'true', [LABELS.owner]: this.owner, [LABELS.kind]: 'network' },
     });
