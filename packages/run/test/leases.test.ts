@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
@@ -230,6 +232,26 @@ describe('leases: runs and networks tied to a live client', () => {
       async () => (await stateOf(second, run.id)).status === 'cancelled',
     );
     await until('the network being removed', async () => !(await networkExists(network)));
+    await second.stop('SIGTERM');
+  });
+
+  test('a run whose lease was lost in a crash (lease file gone) is cancelled at the next start', async () => {
+    using dir = tempDir('lease-lost');
+    scope.tempPaths.add(dir.path);
+    const first = await serve(dir.path);
+    const lease = await createLease(first, 60_000);
+    const run = await startDetached(first, { ...longRun, lease: lease.id });
+    await waitForLog(first, run.id, 'up');
+    await first.stop('SIGKILL');
+    rmSync(join(dir.path, 'leases.json'), { force: true });
+
+    const second = await serve(dir.path);
+    assert.equal((await second.post(`/leases/${lease.id}/renew`)).status, 404, 'the lease is gone');
+    await until(
+      'the orphaned run being cancelled',
+      async () => (await stateOf(second, run.id)).status === 'cancelled',
+    );
+    assert.match(second.stderr(), new RegExp(`cancelled 1 run\\(s\\) whose lease ended: ${run.id}`));
     await second.stop('SIGTERM');
   });
 });

@@ -55,9 +55,10 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
       ),
     )
     .addOption(
-      new Option('--max-concurrent <n>', 'runs executing at once; more wait queued').env(
-        'LIGHT_RUN_MAX_CONCURRENT',
-      ),
+      new Option(
+        '--max-concurrent <n>',
+        'runs executing at once, services aside (see --max-services); more wait queued',
+      ).env('LIGHT_RUN_MAX_CONCURRENT'),
     )
     .addOption(
       new Option(

@@ -12,19 +12,7 @@ const REMOVE_PAUSE_MS = 500;
 export function leaseCleanup(manager: RunManager, records: RunRecords, networks: NetworkPort): LeaseCleanup {
   return {
     async cancelRuns(leaseId) {
-      const ids = records
-        .all()
-        .filter((r) => r.lease === leaseId && !isTerminalStatus(r.state.status))
-        .map((r) => r.state.id);
-      await Promise.all(
-        ids.map((id) =>
-          manager.cancel(id).catch((err: unknown) => {
-            // It ended by itself meanwhile: nothing is left to cancel.
-            if ((err as { code?: unknown }).code !== 'RUN_NOT_ACTIVE') throw err;
-          }),
-        ),
-      );
-      return ids;
+      return cancelWhere(manager, records, (lease) => lease === leaseId);
     },
     async removeNetwork(name) {
       for (let attempt = 1; ; attempt++) {
@@ -40,4 +28,38 @@ export function leaseCleanup(manager: RunManager, records: RunRecords, networks:
       }
     },
   };
+}
+
+/**
+ * Cancels the unfinished runs whose lease is gone: a crash between the end of a lease and its
+ * cleanup, or a lease file that could not be read, must not leave them running. Run at start,
+ * once the leases are loaded; resolves with the ids it cancelled.
+ */
+export async function cancelOrphanedRuns(
+  manager: RunManager,
+  records: RunRecords,
+  isLive: (leaseId: string) => boolean,
+): Promise<string[]> {
+  return cancelWhere(manager, records, (lease) => !isLive(lease));
+}
+
+/** Cancels the unfinished runs whose lease matches; resolves with their ids once cancelled. */
+async function cancelWhere(
+  manager: RunManager,
+  records: RunRecords,
+  matches: (leaseId: string) => boolean,
+): Promise<string[]> {
+  const ids = records
+    .all()
+    .filter((r) => r.lease !== undefined && matches(r.lease) && !isTerminalStatus(r.state.status))
+    .map((r) => r.state.id);
+  await Promise.all(
+    ids.map((id) =>
+      manager.cancel(id).catch((err: unknown) => {
+        // It ended by itself meanwhile: nothing is left to cancel.
+        if ((err as { code?: unknown }).code !== 'RUN_NOT_ACTIVE') throw err;
+      }),
+    ),
+  );
+  return ids;
 }

@@ -18,7 +18,8 @@ const leaseFile = z.object({
 /**
  * Reads the leases a previous process left in `path`; none when the file is missing. An
  * unreadable file is reported and ignored: its leases then end at once, as if expired
- * (their runs are found through the run records and cancelled by the caller's sweep).
+ * (their runs are found through the run records and cancelled at start by
+ * `cancelOrphanedRuns`).
  */
 export function readLeases(path: string, log: (line: string) => void): PersistedLease[] {
   let text: string;

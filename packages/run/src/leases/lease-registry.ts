@@ -67,6 +67,11 @@ export class LeaseRegistry {
     this.find(id);
   }
 
+  /** True while the lease exists (created or loaded, not yet expired or released). */
+  isLive(id: string): boolean {
+    return this.leases.has(id);
+  }
+
   private find(id: string): Lease {
     const lease = this.leases.get(id);
     if (!lease)

@@ -137,7 +137,11 @@ export class LogStore {
     let done = 0;
     while (done < bytes.length) {
       const written = writeSync(writer.fd, bytes, done);
-      if (written === 0) throw new Error(`no byte of the last ${bytes.length - done} could be written`);
+      if (written === 0)
+        throw new LightRunError(
+          'STATE_WRITE_FAILED',
+          `no byte of the last ${bytes.length - done} could be written`,
+        );
       done += written;
     }
     writer.bytes += done;

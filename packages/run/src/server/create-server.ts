@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { registerBearerAuth } from '../auth/bearer.ts';
-import { leaseCleanup } from '../leases/lease-cleanup.ts';
+import { cancelOrphanedRuns, leaseCleanup } from '../leases/lease-cleanup.ts';
 import { LeaseRegistry } from '../leases/lease-registry.ts';
 import { registerArtifactRoutes } from '../routes/artifacts.ts';
 import { registerHealthRoute } from '../routes/health.ts';
@@ -86,6 +86,9 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   const cleanup = leaseCleanup(manager, records, runner.networks);
   const leases = new LeaseRegistry(join(options.dataDir, 'leases.json'), cleanup, options.log);
   leases.load();
+  const orphans = await cancelOrphanedRuns(manager, records, (id) => leases.isLive(id));
+  if (orphans.length > 0)
+    options.log(`light-run: cancelled ${orphans.length} run(s) whose lease ended: ${orphans.join(', ')}`);
   await retention.start();
   // Say once, at start, which limits this host does not enforce in the kernel (see light-runner's README).
   const enforced = await runner.enforcement().catch((err: unknown) => {
