@@ -35,7 +35,7 @@ export type NodeFile = z.infer<typeof nodeFile>;
 /** A node's or service's files: relative path -> content; every path names a file in its folder. */
 export const nodeFiles = z.record(z.string(), nodeFile).superRefine((files, ctx) => {
   for (const { path, message } of filesMapProblems(Object.keys(files)))
-    ctx.addIssue({ code: 'custom', path: [path], message, params: { echo: false } });
+    ctx.addIssue({ code: 'custom', path: path === '' ? [] : [path], message, params: { echo: false } });
 });
 
 /** `.node.json`: one step, one container. */

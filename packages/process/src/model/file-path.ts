@@ -24,11 +24,28 @@ export function filePathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** Most files one node or service may carry (light-run's limit: a bigger tree is refused there). */
+export const MAX_FILES = 10_000;
+
+/** Most distinct folders the files of one node or service may need (light-run's limit). */
+export const MAX_DIRECTORIES = 20_000;
+
 /**
- * Problems of a whole `files` map, by path: each unsafe path, two paths that name the same
- * file (`a` and `./a`), and a file that another path needs as a folder (`a` and `a/b`).
+ * Problems of a whole `files` map, by path: too many files or folders (a small body of deep
+ * paths would otherwise make the server create hundreds of thousands of folders), each unsafe
+ * path, two paths that name the same file (`a` and `./a`), and a file that another path needs
+ * as a folder (`a` and `a/b`).
  */
 export function filesMapProblems(paths: readonly string[]): { path: string; message: string }[] {
+  if (paths.length > MAX_FILES)
+    return [{ path: '', message: `has ${paths.length} files, over the limit of ${MAX_FILES}` }];
+  const folders = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split(/[\\/]/);
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+    if (folders.size > MAX_DIRECTORIES)
+      return [{ path: '', message: `needs over ${MAX_DIRECTORIES} folders, the limit` }];
+  }
   const problems: { path: string; message: string }[] = [];
   const normal = new Map<string, string>();
   for (const path of paths) {

@@ -93,6 +93,16 @@ describe('file paths of a definition', () => {
     );
     assert.deepEqual(filesMapProblems(['lib/a.js', 'lib/b.js', 'main.js']), []);
   });
+
+  test('a map of more files or folders than light-run takes is refused whole, before any folder is made', () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => `f${i}`);
+    assert.deepEqual(filesMapProblems(many), [
+      { path: '', message: 'has 10001 files, over the limit of 10000' },
+    ]);
+    // 1,000 files, each 50 folders deep: a 200 KB body that would make 50,000 folders.
+    const deep = Array.from({ length: 1000 }, (_, i) => `x${i}/${'a/'.repeat(49)}f`);
+    assert.deepEqual(filesMapProblems(deep), [{ path: '', message: 'needs over 20000 folders, the limit' }]);
+  });
 });
 
 describe('.lightignore and .env', () => {
