@@ -15,6 +15,7 @@ import {
   workflowDefinition,
 } from '../../packages/process/src/index.ts';
 import { type LightRunProc, ownerOf, startLightRun } from '../support/light-run-proc.ts';
+import { startLightServe } from '../support/light-serve-proc.ts';
 import { containersGone, containersOfRun } from '../support/run-api.ts';
 import { assertNoLeaksOf, type LeakScope, leakScope, reapScope, track } from '../support/scoped-leaks.ts';
 import { tempDir } from '../support/temp.ts';
@@ -416,6 +417,38 @@ describe('faults between light-process and light-run', () => {
           (await remains('none', lr.owner)).length === 0 &&
           (await activeRuns()).length === 0
         );
+      },
+      30_000,
+    );
+  });
+
+  test('`light serve` SIGKILLed mid-run (explicit light-run, LIGHT_RUN_LEASE_TTL_MS=4000): its run, service and lp- network are gone soon after', async () => {
+    const folder = workflowFolder('echo up; sleep 300', {
+      networkDefs: [{ alias: 'net' }],
+      services: [{ id: 'svc', image: 'localhost/light-sh', networks: ['net'], entrypoint: 'sleep 300' }],
+    });
+    const served = await startLightServe({
+      dir: folder,
+      lightRun: lr,
+      env: { LIGHT_RUN_LEASE_TTL_MS: '4000' },
+    });
+    scope.pids.add(served.pid);
+    const accepted = await fetch(`${served.url}/api/workflows/cli/run?async=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(accepted.status, 202, await accepted.text());
+    await untilAsync('the service and the node run', async () => (await activeRuns()).length === 2, 30_000);
+    served.child.kill('SIGKILL');
+    await served.stop();
+    await untilAsync(
+      'the lease of the killed `light serve` expired and its resources went',
+      async () => {
+        const networks = (await docker.listNetworks()).filter(
+          (n) => n.Name.startsWith('lp-') && n.Labels?.['dev.light.owner'] === lr.owner,
+        );
+        return networks.length === 0 && (await activeRuns()).length === 0;
       },
       30_000,
     );
