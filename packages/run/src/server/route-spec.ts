@@ -57,7 +57,7 @@ export function defineRoute<P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec {
 
 /**
  * Registers routes on fastify, parsing params, query and body with their zod schemas first;
- * a failure is a 400 `INVALID_REQUEST` naming the field (query fields as `query.<name>`).
+ * a failure is a 400 `INVALID_REQUEST` naming the field by its own name (`wait`, `image`).
  */
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
   for (const route of routes) {
@@ -67,7 +67,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
       config: { public: route.public === true },
       handler: async (request, reply) => {
         const params = route.params ? parseOrThrow(route.params, request.params) : request.params;
-        const query = route.query ? parseOrThrow(route.query, request.query ?? {}, 'query') : request.query;
+        const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : request.query;
         const body = route.body ? parseOrThrow(route.body, request.body) : request.body;
         return route.handler({ params, query, body, request, reply });
       },
