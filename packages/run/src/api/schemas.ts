@@ -282,6 +282,10 @@ export const leaseState = z.object({ id: z.string(), ttlMs: z.number(), expiresA
 /** A lease on the wire: `expiresAt` is an ISO time. */
 export type LeaseState = z.infer<typeof leaseState>;
 
+/** The one error shape every route answers with: a catalogue code, a message naming the subject, details. */
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
 /** The one error shape every route answers with. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

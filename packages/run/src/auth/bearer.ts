@@ -20,17 +20,12 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Requires `Authorization: Bearer <token>` on every route except the ones listed as public
- * (and on unknown routes, so they reveal nothing). A failure is 401 `UNAUTHORIZED`.
+ * Requires `Authorization: Bearer <token>` on every route not declared `public` (see
+ * `RouteSpec`), and on unknown routes, so they reveal nothing. A failure is 401 `UNAUTHORIZED`.
  */
-export function registerBearerAuth(
-  app: FastifyInstance,
-  token: string,
-  publicRoutes: readonly string[],
-): void {
+export function registerBearerAuth(app: FastifyInstance, token: string): void {
   app.addHook('onRequest', async (request, reply) => {
-    const route = request.routeOptions.url;
-    if (route !== undefined && publicRoutes.includes(route)) return;
+    if (request.routeOptions.config?.public === true) return;
     if (tokenMatches(token, bearerToken(request.headers.authorization))) return;
     reply.header('www-authenticate', 'Bearer realm="light-run"');
     throw new LightRunError('UNAUTHORIZED', 'missing or wrong bearer token');

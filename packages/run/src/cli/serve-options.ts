@@ -16,8 +16,8 @@ const size = (what: string) =>
     return bytes;
   });
 
-/** A comma-separated flag as a list of its non-empty, trimmed items, each checked. */
-const list = (item: z.ZodString) =>
+/** A comma-separated flag as the list of its non-empty, trimmed items, checked by `items`. */
+const list = <T extends z.ZodType<unknown, string[]>>(items: T) =>
   z
     .string()
     .transform((text) =>
@@ -26,7 +26,7 @@ const list = (item: z.ZodString) =>
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
     )
-    .pipe(z.array(item));
+    .pipe(items);
 
 /** The isolation settings of every container; each also reads from `LIGHT_RUN_<NAME>`. */
 const ISOLATION_FLAGS = ['memory', 'cpus', 'pids', 'disk', 'runtime', 'gpus'] as const;
@@ -35,9 +35,9 @@ const ISOLATION_FLAGS = ['memory', 'cpus', 'pids', 'disk', 'runtime', 'gpus'] as
 const serveFlags = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3001),
   host: z.string().min(1).default('127.0.0.1'),
-  allowedHosts: list(z.string().regex(/^[^\s/@]+$/, '--allowed-hosts takes host names')).optional(),
+  allowedHosts: list(z.array(z.string().regex(/^[^\s/@]+$/, '--allowed-hosts takes host names'))).optional(),
   allowNetworks: list(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, '--allow-networks takes network names'),
+    z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, '--allow-networks takes network names')),
   ).optional(),
   token: z.string().min(1).optional(),
   bodyLimit: size('--body-limit').optional(),
@@ -81,20 +81,11 @@ const serveFlags = z.object({
     .optional(),
   ephemeral: z.boolean().optional(),
   maxExtract: size('--max-extract').optional(),
-  warmPool: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .pipe(
-      z
-        .array(z.string().regex(/^[^\s\0]+$/, '--warm-pool takes image names'))
-        .min(1, '--warm-pool needs an image'),
-    )
-    .optional(),
+  warmPool: list(
+    z
+      .array(z.string().regex(/^[^\s\0]+$/, '--warm-pool takes image names'))
+      .min(1, '--warm-pool needs an image'),
+  ).optional(),
   warmPoolSize: z.coerce.number().int().min(1).max(64).optional(),
 });
 

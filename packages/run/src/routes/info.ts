@@ -1,15 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import { DEFAULT_MAX_EXTRACT_BYTES } from 'light-runner';
-import type { InfoState } from '../api/schemas.ts';
+import { type InfoState, infoState } from '../api/schemas.ts';
 import type { ServerContext } from '../server/context.ts';
+import { defineRoute, type RouteSpec } from '../server/route-spec.ts';
 import { VERSION } from '../version.ts';
 
 /**
  * `GET /info` (behind the token): the settings this instance applies to every run, with
  * the runner's defaults filled in, and what the host enforces. `light doctor` prints it.
  */
-export function registerInfoRoute(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/info', async () => {
+export function infoRoutes(ctx: ServerContext): RouteSpec[] {
+  const handler = async (): Promise<InfoState> => {
     const { options } = ctx;
     const settings = ctx.runnerSettings();
     const enforcement = await ctx.enforcement();
@@ -40,5 +40,16 @@ export function registerInfoRoute(app: FastifyInstance, ctx: ServerContext): voi
       },
     };
     return body;
-  });
+  };
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/info',
+      operationId: 'info',
+      summary: 'The settings applied to every run, defaults included, and what the host enforces',
+      tag: 'meta',
+      responses: { 200: { description: 'the settings', schema: infoState } },
+      handler,
+    }),
+  ];
 }

@@ -46,7 +46,7 @@ export class LogStore {
     private readonly dir: string,
     private readonly maxBytesPerRun: number,
     /** Where a failed log write is reported (once per run). */
-    private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+    private readonly log: (line: string) => void,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }

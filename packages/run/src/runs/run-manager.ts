@@ -208,29 +208,30 @@ export class RunManager {
   }
 
   /** Freezes a running run. */
-  async pause(id: string): Promise<RunState> {
-    const { state, live } = this.activeOrThrow(id, 'pause');
-    if (state.status !== 'running' || !live) {
-      throw new LightRunError(
-        'RUN_NOT_ACTIVE',
-        `run ${id} is ${state.status}; only a running run can be paused`,
-      );
-    }
-    await live.handle.pause();
-    return this.deps.records.updateState(id, { status: 'paused' }) ?? this.get(id);
+  pause(id: string): Promise<RunState> {
+    return this.freeze(id, 'pause');
   }
 
   /** Thaws a paused run. */
-  async resume(id: string): Promise<RunState> {
-    const { state, live } = this.activeOrThrow(id, 'resume');
-    if (state.status !== 'paused' || !live) {
+  resume(id: string): Promise<RunState> {
+    return this.freeze(id, 'resume');
+  }
+
+  /** Pauses a running run or resumes a paused one; RUN_NOT_ACTIVE from any other status. */
+  private async freeze(id: string, action: 'pause' | 'resume'): Promise<RunState> {
+    const [from, to, done] =
+      action === 'pause'
+        ? (['running', 'paused', 'paused'] as const)
+        : (['paused', 'running', 'resumed'] as const);
+    const { state, live } = this.activeOrThrow(id, action);
+    if (state.status !== from || !live) {
       throw new LightRunError(
         'RUN_NOT_ACTIVE',
-        `run ${id} is ${state.status}; only a paused run can be resumed`,
+        `run ${id} is ${state.status}; only a ${from} run can be ${done}`,
       );
     }
-    await live.handle.resume();
-    return this.deps.records.updateState(id, { status: 'running' }) ?? this.get(id);
+    await live.handle[action]();
+    return this.deps.records.updateState(id, { status: to }) ?? this.get(id);
   }
 
   /** Forgets a finished run: its record, log, artifacts and the runner's record. */

@@ -5,13 +5,14 @@ import { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { registerBearerAuth } from '../auth/bearer.ts';
 import { cancelOrphanedRuns, leaseCleanup } from '../leases/lease-cleanup.ts';
 import { LeaseRegistry } from '../leases/lease-registry.ts';
-import { registerArtifactRoutes } from '../routes/artifacts.ts';
-import { registerHealthRoute } from '../routes/health.ts';
-import { registerInfoRoute } from '../routes/info.ts';
-import { registerLeaseRoutes } from '../routes/leases.ts';
-import { registerLogRoutes } from '../routes/logs.ts';
-import { registerNetworkRoutes } from '../routes/networks.ts';
-import { registerRunRoutes } from '../routes/runs.ts';
+import { artifactRoutes } from '../routes/artifacts.ts';
+import { healthRoutes } from '../routes/health.ts';
+import { infoRoutes } from '../routes/info.ts';
+import { leaseRoutes } from '../routes/leases.ts';
+import { logRoutes } from '../routes/logs.ts';
+import { networkRoutes } from '../routes/networks.ts';
+import { openApiRoutes } from '../routes/openapi.ts';
+import { runRoutes } from '../routes/runs.ts';
 import { CallbackSender } from '../runs/callback.ts';
 import { LogStore } from '../runs/log-store.ts';
 import { Retention } from '../runs/retention.ts';
@@ -24,6 +25,7 @@ import { registerHostCheck } from './host-check.ts';
 import { parseJsonBody } from './json-body.ts';
 import { type LightRunServerOptions, resolveOptions } from './options.ts';
 import { registerOversizeBody } from './oversize-body.ts';
+import { type RouteSpec, registerRoutes } from './route-spec.ts';
 import { createRunner } from './runner.ts';
 
 /** How long, in ms, shutdown lets open connections finish before closing them. */
@@ -37,6 +39,10 @@ export interface LightRunServer extends AsyncDisposable {
   readonly url: string | undefined;
   /** What the start found in the data dir: runs re-attached, runs marked lost. */
   readonly recovery: RecoveryReport;
+  /** Every route spec, as `GET /openapi.json` documents it. */
+  readonly routes: readonly RouteSpec[];
+  /** What fastify actually registered (`METHOD /url`), to check the document against. */
+  readonly registeredRoutes: readonly string[];
   /** Listens on the configured host and port (0 = a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /**
@@ -110,7 +116,7 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     runnerSettings: () => runner.settings,
     enforcement: () => runner.enforcement(),
   };
-  const app = buildApp(ctx);
+  const { app, routes, registeredRoutes } = buildApp(ctx);
   let shuttingDown = false;
   // Responses sent while shutting down end their connection, so keep-alive clients do not
   // hold the server open until their idle timeout.
@@ -164,6 +170,8 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   return {
     app,
     recovery,
+    routes,
+    registeredRoutes,
     get url() {
       return url;
     },
@@ -179,8 +187,22 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   };
 }
 
-function buildApp(ctx: ServerContext): FastifyInstance {
-  const app = Fastify({ bodyLimit: ctx.options.bodyLimitBytes, logger: false, return503OnClosing: true });
+function buildApp(ctx: ServerContext): {
+  app: FastifyInstance;
+  routes: RouteSpec[];
+  registeredRoutes: string[];
+} {
+  // No implicit HEAD routes: what is registered is exactly what the OpenAPI document lists.
+  const app = Fastify({
+    bodyLimit: ctx.options.bodyLimitBytes,
+    logger: false,
+    return503OnClosing: true,
+    exposeHeadRoutes: false,
+  });
+  const registeredRoutes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registeredRoutes.push(`${method} ${route.url}`);
+  });
   // JSON is the only body this API takes; anything else is 415, not a string to validate.
   app.removeAllContentTypeParsers();
   // An empty JSON body (e.g. `POST /runs/:id/cancel` from a client that always sets the
@@ -198,18 +220,23 @@ function buildApp(ctx: ServerContext): FastifyInstance {
   // Before authentication: a rebinding or cross-site request learns nothing, not even 401.
   registerHostCheck(app, ctx.options);
   registerOversizeBody(app, ctx.options.bodyLimitBytes);
-  if (ctx.options.token) registerBearerAuth(app, ctx.options.token, ['/health']);
+  if (ctx.options.token) registerBearerAuth(app, ctx.options.token);
   else {
     ctx.options.log(
       `light-run: WARNING: no token configured; anyone who can reach ${ctx.options.host} can run containers. Set --token or LIGHT_RUN_TOKEN.`,
     );
   }
-  registerHealthRoute(app, ctx);
-  registerRunRoutes(app, ctx);
-  registerLogRoutes(app, ctx);
-  registerArtifactRoutes(app, ctx);
-  registerNetworkRoutes(app, ctx);
-  registerLeaseRoutes(app, ctx);
-  registerInfoRoute(app, ctx);
-  return app;
+  const routes: RouteSpec[] = [];
+  routes.push(
+    ...healthRoutes(ctx),
+    ...runRoutes(ctx),
+    ...logRoutes(ctx),
+    ...artifactRoutes(ctx),
+    ...networkRoutes(ctx),
+    ...leaseRoutes(ctx),
+    ...infoRoutes(ctx),
+    ...openApiRoutes(ctx, () => routes),
+  );
+  registerRoutes(app, routes);
+  return { app, routes, registeredRoutes };
 }

@@ -83,7 +83,11 @@ export interface LightRunServerOptions {
   callbackRetryDelaysMs?: number[];
   /** Time allowed for one callback attempt. @default 10 000 */
   callbackTimeoutMs?: number;
-  /** Where operational messages go (one line each). @default a line on stderr */
+  /**
+   * Where operational messages go (one line each), light-runner's included: the one logger
+   * of the instance. The library writes nowhere by itself; the `light-run` bin passes a line
+   * on stderr. @default discarded
+   */
   log?: (line: string) => void;
 }
 
@@ -148,7 +152,7 @@ const optionsSchema = z
     callbackTimeoutMs: positiveInt.default(10_000),
     log: z
       .custom<(line: string) => void>((v) => typeof v === 'function', 'must be a function')
-      .default(() => (line: string) => process.stderr.write(`${line}\n`)),
+      .default(() => () => undefined),
   })
   .strict();
 

@@ -9,6 +9,7 @@ export function createRunner(options: ResolvedOptions): DockerRunner {
     artifactsDir: join(options.dataDir, 'artifacts'),
     owner: options.owner,
     defaultNetwork: options.defaultNetwork,
+    log: options.log,
     ...(options.docker ? { docker: options.docker as DockerRunnerOptions['docker'] } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),

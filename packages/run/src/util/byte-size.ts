@@ -1,4 +1,7 @@
-const UNIT_BYTES: Record<string, number> = {
+import { scaledNumber } from './scaled-number.ts';
+
+/** Bytes per unit; binary whatever the spelling (`k`, `kb` and `kib` all mean 1024). */
+const UNIT_BYTES: Readonly<Record<string, number>> = {
   '': 1,
   b: 1,
   k: 1024,
@@ -13,14 +16,13 @@ const UNIT_BYTES: Record<string, number> = {
 };
 
 /**
- * Parses a size in bytes: plain digits, or a number with a binary unit
- * (`512k`, `10mb`, `1.5GiB`; k/kb/kib all mean 1024). Undefined when not a size.
+ * Parses a size in bytes in the one size grammar of every CLI flag (the root README's
+ * "Sizes and durations"; light-process's CLI parses the same table): plain digits, or a
+ * number with a binary unit, any case, spaces allowed before it (`512k`, `10 mb`, `1.5GiB`);
+ * rounded down to whole bytes. Undefined when not a size.
  * @example parseByteSize('10mb') // 10485760
  */
 export function parseByteSize(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  if (!match) return undefined;
-  const factor = UNIT_BYTES[(match[2] ?? '').toLowerCase()];
-  if (factor === undefined) return undefined;
-  return Math.floor(Number(match[1]) * factor);
+  const bytes = scaledNumber(text, UNIT_BYTES);
+  return bytes === undefined ? undefined : Math.floor(bytes);
 }

@@ -58,7 +58,7 @@ describe('stores', () => {
 
   test('LogStore truncates past the cap with one marker line', async () => {
     using dir = tempDir('log-store');
-    const logs = new LogStore(dir.path, 300);
+    const logs = new LogStore(dir.path, 300, () => undefined);
     logs.open('r');
     for (let i = 0; i < 20; i++) logs.append('r', { stream: 'stdout', line: `line ${i}`, time: 't' });
     logs.close('r');
@@ -70,7 +70,7 @@ describe('stores', () => {
 
   test('LogStore follow sees earlier and later lines once, and ends with the log', async () => {
     using dir = tempDir('log-store');
-    const logs = new LogStore(dir.path, 1_000_000);
+    const logs = new LogStore(dir.path, 1_000_000, () => undefined);
     logs.open('r');
     logs.append('r', { stream: 'stdout', line: 'before', time: 't' });
     const reading = text(logs.read('r', true));
@@ -85,7 +85,7 @@ describe('stores', () => {
 
   test('LogStore.reopen drops the replayed lines it already holds, per stream', async () => {
     using dir = tempDir('log-store');
-    const logs = new LogStore(dir.path, 1_000_000);
+    const logs = new LogStore(dir.path, 1_000_000, () => undefined);
     const line = (stream: 'stdout' | 'stderr', text: string) => ({ stream, line: text, time: 't' });
     logs.open('r');
     logs.append('r', line('stdout', 'a'));

@@ -33,6 +33,8 @@ export interface HostFirewallConfig {
   interfaceExists?: (name: string) => boolean;
   /** Whether this process runs as root. @default process.getuid() === 0 */
   isRoot?: boolean;
+  /** Where a firewall that stops holding is reported (the runner's `log`). @default discarded */
+  log?: (line: string) => void;
 }
 
 /** The host interface of a bridge network: its configured name, else Docker's `br-<first 12 of the id>`. */
@@ -121,7 +123,7 @@ export class HostFirewall {
         enforced: false,
         detail: `the engine's bridge ${bridge} of network ${network} is not visible on this host: the engine runs in another network namespace, so host firewall rules here cannot guard it`,
       };
-      process.emitWarning(`light-runner: ${this.degraded.detail}`);
+      this.config.log?.(`light-runner: ${this.degraded.detail}`);
       return;
     }
     const spec = ruleSpec(network, bridge);

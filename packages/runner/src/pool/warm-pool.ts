@@ -89,7 +89,7 @@ export class WarmPool {
     this.reserved.delete(entry.id);
     (entry.stream as unknown as { destroy?: () => void }).destroy?.();
     return this.ctx.engine.remove(entry.containerId).catch((err: unknown) => {
-      process.emitWarning(
+      this.ctx.options.log(
         `light-runner: could not remove pooled container ${entry.containerId}: ${String(err)}`,
       );
     });
@@ -115,7 +115,7 @@ export class WarmPool {
           entry = await this.prepare(image);
         } catch (err) {
           // Retried on the next take or idle sweep; never on the request path.
-          process.emitWarning(`light-runner: warm pool could not prepare ${image}: ${String(err)}`);
+          this.ctx.options.log(`light-runner: warm pool could not prepare ${image}: ${String(err)}`);
           return;
         }
         if (this.closed) {

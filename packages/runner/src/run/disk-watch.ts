@@ -36,7 +36,7 @@ export function watchDisk(ctx: RunContext, exec: Execution, containerId: string)
       })
       .catch((err: unknown) => {
         // A missed measurement is retried on the next tick; finalize measures once more anyway.
-        process.emitWarning(`light-runner: measuring the disk use of run ${exec.id} failed: ${String(err)}`);
+        ctx.options.log(`light-runner: measuring the disk use of run ${exec.id} failed: ${String(err)}`);
       })
       .finally(() => {
         busy = false;

@@ -77,6 +77,7 @@ export class DockerRunner implements AsyncDisposable {
       mode: resolved.hostFirewall,
       engineEndpoint: engine.endpoint,
       engineLocal: engine.local,
+      log: resolved.log,
     });
     this.ctx = {
       engine,

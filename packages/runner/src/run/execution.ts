@@ -81,7 +81,7 @@ export class Execution {
         listener(line);
       } catch (err) {
         this.listeners.delete(listener);
-        process.emitWarning(
+        this.ctx.options.log(
           `light-runner: onLog listener of run ${this.id} threw and was removed: ${String(err)}`,
         );
       }
@@ -170,7 +170,7 @@ export class Execution {
       if (containerId) await this.ctx.engine.kill(containerId, 'SIGKILL');
     } catch (err) {
       // The run goes on; its result will show that it was not stopped in time.
-      process.emitWarning(`light-runner: timeout of run ${this.id} could not kill it: ${String(err)}`);
+      this.ctx.options.log(`light-runner: timeout of run ${this.id} could not kill it: ${String(err)}`);
     }
   }
 
@@ -186,7 +186,7 @@ export class Execution {
     } catch (err) {
       // Unpersisted (e.g. a full disk), the intent still holds here, where this process
       // finalizes the run; a stop must never leave the container running for want of a write.
-      process.emitWarning(`light-runner: could not record the stop of run ${this.id}: ${String(err)}`);
+      this.ctx.options.log(`light-runner: could not record the stop of run ${this.id}: ${String(err)}`);
     }
     return this.containerReady;
   }

@@ -202,7 +202,7 @@ async function diskFailure(
     return undefined;
   } catch (err) {
     // The run's own outcome stands; the watcher bounded it while it ran.
-    process.emitWarning(`light-runner: measuring the disk use of ${containerId} failed: ${String(err)}`);
+    ctx.options.log(`light-runner: measuring the disk use of ${containerId} failed: ${String(err)}`);
     return undefined;
   }
 }
@@ -220,7 +220,7 @@ async function removeContainer(ctx: RunContext, containerId: string): Promise<vo
       if (attempt >= REMOVE_ATTEMPTS || engineStatus(err) === undefined) {
         // The run's outcome stands; the next run (or reapOrphans()) removes the container.
         ctx.leftovers.add(containerId);
-        process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
+        ctx.options.log(`light-runner: could not remove container ${containerId}: ${String(err)}`);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS * attempt));

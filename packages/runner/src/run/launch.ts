@@ -83,7 +83,7 @@ async function removeLeftovers(ctx: RunContext): Promise<void> {
       ctx.leftovers.delete(containerId);
     } catch (err) {
       // Still unreachable: this run will report that itself; the removal is retried next time.
-      process.emitWarning(`light-runner: could not remove container ${containerId}: ${String(err)}`);
+      ctx.options.log(`light-runner: could not remove container ${containerId}: ${String(err)}`);
     }
   }
 }

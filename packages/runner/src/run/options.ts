@@ -38,6 +38,12 @@ export interface DockerRunnerOptions {
   onPullProgress?: (event: PullProgress) => void;
   /** warm-pool hook: containers started ahead per image and parked; see src/pool. @default undefined (off) */
   warmPool?: WarmPoolOptions;
+  /**
+   * Where the runner reports what it handled but a caller may want to know (a container it
+   * could not remove, a disk measurement that failed, a firewall it cannot hold), one line
+   * each. The library never writes to stderr itself. @default discarded (light-run passes its own log)
+   */
+  log?: (line: string) => void;
 }
 
 /** Options with every default applied. */
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   defaultNetwork: string;
   hostFirewall: 'auto' | 'off';
   onPullProgress: ((event: PullProgress) => void) | undefined;
+  log: (line: string) => void;
 }
 
 /** 512 MiB. */
@@ -79,6 +86,12 @@ function hostFirewallMode(value: unknown): 'auto' | 'off' {
   throw new InvalidRequestError('hostFirewall', "must be 'auto' or 'off'");
 }
 
+function logOption(value: unknown): (line: string) => void {
+  if (value === undefined) return () => undefined;
+  if (typeof value === 'function') return value as (line: string) => void;
+  throw new InvalidRequestError('log', 'must be a function');
+}
+
 /** Applies defaults and validates; throws InvalidRequestError naming the option. */
 export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedOptions> {
   if (!options.stateDir) throw new InvalidRequestError('stateDir', 'is required');
@@ -98,5 +111,6 @@ export function resolveOptions(options: DockerRunnerOptions): Readonly<ResolvedO
     defaultNetwork: options.defaultNetwork ?? DEFAULT_NETWORK,
     hostFirewall: hostFirewallMode(options.hostFirewall),
     onPullProgress: options.onPullProgress,
+    log: logOption(options.log),
   });
 }

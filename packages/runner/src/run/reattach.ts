@@ -31,7 +31,7 @@ export async function watchAttached(ctx: RunContext, exec: Execution, record: Ru
         (err: unknown) => {
           // A container gone already is reported by the wait below; other failures only cost logs.
           if (engineStatus(err) !== 404)
-            process.emitWarning(`light-runner: logs of run ${record.id}: ${String(err)}`);
+            ctx.options.log(`light-runner: logs of run ${record.id}: ${String(err)}`);
         },
       );
       const exit = await ctx.engine.wait(containerId, 'not-running');

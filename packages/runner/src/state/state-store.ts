@@ -27,13 +27,8 @@ export class StateStore {
   /** The record, or undefined when there is none; StateCorruptError when it does not parse. */
   async read(id: string): Promise<RunRecord | undefined> {
     const path = this.pathOf(id);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readIfExists(path);
+    if (text === undefined) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -123,13 +118,8 @@ export class StateStore {
 
   /** True when the lock was released meanwhile or its holder died; a lock being written counts as held. */
   private async holderIsGone(path: string): Promise<boolean> {
-    let holder: string;
-    try {
-      holder = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-      throw err;
-    }
+    const holder = await readIfExists(path);
+    if (holder === undefined) return true;
     const [pid, host] = holder.split('@');
     if (!pid || host !== hostname()) return false;
     try {
@@ -177,5 +167,15 @@ export class StateStore {
       if (this.queues.get(id) === settled) this.queues.delete(id);
     });
     return next;
+  }
+}
+
+/** A file's text, or undefined when it does not exist; other read failures are thrown. */
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }

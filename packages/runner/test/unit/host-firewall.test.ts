@@ -153,3 +153,26 @@ test('a refused insert fails with FIREWALL_FAILED naming the network; an invisib
   assert.equal(status.enforced, false);
   assert.match(status.detail, /br-y of network net-y is not visible on this host/);
 });
+
+test('a firewall that stops holding says so through the injected log, never on stderr', async () => {
+  const logged: string[] = [];
+  const firewall = new HostFirewall({
+    ...local,
+    command: fakeIptables().command,
+    interfaceExists: () => false,
+    log: (line) => logged.push(line),
+  });
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on('warning', onWarning);
+  try {
+    await firewall.protect('net-z', 'br-z');
+    // Node emits process warnings on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.equal(logged.length, 1);
+  assert.match(logged[0] ?? '', /^light-runner: .*br-z of network net-z is not visible on this host/);
+  assert.deepEqual(warnings, []);
+});

@@ -12,7 +12,7 @@ import { EXIT, setExitCode } from '../exit-codes.ts';
 import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
 import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
-import { positiveIntOption } from '../options.ts';
+import { durationOption } from '../options.ts';
 
 interface RunFlags extends IsolationFlags {
   node?: string;
@@ -21,7 +21,7 @@ interface RunFlags extends IsolationFlags {
   timeout?: number;
 }
 
-/** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout ms]` and `light run --node <dir>`. */
+/** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout duration]` and `light run --node <dir>`. */
 export function registerRun(program: Command): void {
   const command = program
     .command('run')
@@ -30,7 +30,11 @@ export function registerRun(program: Command): void {
     .option('--node <dir>', 'run one node folder as a one-node workflow')
     .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
     .option('--json', 'print the result as one JSON document on stdout')
-    .addOption(new Option('--timeout <ms>', 'workflow timeout in milliseconds').argParser(positiveIntOption));
+    .addOption(
+      new Option('--timeout <duration>', 'workflow timeout: milliseconds, or 90s, 5m, 2h').argParser(
+        durationOption,
+      ),
+    );
   addIsolationOptions(command)
     .addHelpText(
       'after',
