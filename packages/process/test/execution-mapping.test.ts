@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
-import { LightProcessError } from '../src/errors.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import type { ExecuteOptions, WorkflowResult } from '../src/execution/types.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import type { WorkflowDefinition, WorkflowNode } from '../src/model/definitions.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import type { WorkflowDefinition, WorkflowNode } from '../src/definition/definitions.ts';
+import { LightProcessError } from '../src/definition/errors.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
+import type { ExecuteOptions, WorkflowResult } from '../src/engine/types.ts';
 
 // One test per row of the execution page's node -> light-run mapping table, through a
 // real light-run and real containers.

@@ -1,5 +1,5 @@
-import { WorkflowValidationError } from '../errors.ts';
-import { type WorkflowDefinition, workflowDefinition } from '../model/definitions.ts';
+import { type WorkflowDefinition, workflowDefinition } from '../definition/definitions.ts';
+import { WorkflowValidationError } from '../definition/errors.ts';
 import { type ValidateOptions, validateWorkflow } from './validate-workflow.ts';
 
 /**

@@ -1,9 +1,9 @@
-import { validateCondition } from '../conditions/validate-condition.ts';
-import { type WorkflowDefinition, workflowDefinition } from '../model/definitions.ts';
-import { compileJsonSchema, createAjv } from '../schema/compile.ts';
+import { validateCondition } from '../definition/conditions/validate-condition.ts';
+import { type WorkflowDefinition, workflowDefinition } from '../definition/definitions.ts';
+import type { Problem } from '../definition/problem.ts';
+import { compileJsonSchema, createAjv } from '../definition/schema/compile.ts';
+import { describeIssues } from '../definition/zod-issues.ts';
 import { closesCycle, findUnboundedCycles } from './cycles.ts';
-import type { Problem } from './problem.ts';
-import { describeIssues } from './zod-issues.ts';
 
 /** Where problems are attributed when the workflow came from disk. */
 export interface ValidateOptions {

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
 import {
   LightProcessError,
   UsageError,
   WorkflowFileError,
   WorkflowValidationError,
-} from '../../src/errors.ts';
-import { Node } from '../../src/model/node.ts';
+} from '../../src/definition/errors.ts';
+import { EXIT, exitCodeFor } from '../../src/faces/cli/exit-codes.ts';
+import { Node } from '../../src/sdk/node.ts';
 import { light } from './cli-support.ts';
 
 test('toJSON carries code, message and subject, never the stack or cause', () => {
