@@ -147,7 +147,10 @@ test('packages/process/src imports only downward between its layers', () => {
 });
 
 test('the process layer rule refuses an upward, a sibling and an unplaced import', () => {
-  assert.match(upwardImport('definition/errors.ts', 'engine/execute.ts') ?? '', /from the layer above \(engine\)/);
+  assert.match(
+    upwardImport('definition/errors.ts', 'engine/execute.ts') ?? '',
+    /from the layer above \(engine\)/,
+  );
   assert.match(upwardImport('faces/server/app.ts', 'faces/cli/main.ts') ?? '', /layer above/);
   assert.match(upwardImport('helpers/lp-js.ts', 'validation/cycles.ts') ?? '', /sibling layer/);
   assert.match(upwardImport('misc/x.ts', 'definition/errors.ts') ?? '', /in no layer/);
