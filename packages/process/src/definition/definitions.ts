@@ -170,5 +170,10 @@ export const workflowDefinition = workflowFile.omit({ nodes: true }).extend({
   format: z.literal('light-process/workflow@1').optional(),
   nodes: z.array(workflowNode),
 });
-/** A whole workflow: the SDK's and the executor's input, and the packed file. */
+/** A whole workflow after parsing (defaults applied): what the executor runs, and the packed file. */
 export type WorkflowDefinition = z.infer<typeof workflowDefinition>;
+/**
+ * A whole workflow as a caller may write it: fields with defaults (`links`, `networkDefs`,
+ * `services`, ...) may be left out. `executeWorkflow` takes this and parses it once.
+ */
+export type WorkflowDefinitionInput = z.input<typeof workflowDefinition>;

@@ -2,10 +2,10 @@ import { evaluateCondition } from '../definition/conditions/evaluate.ts';
 import type { WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
 import { nodeRequest, type RequestContext } from './node-request.ts';
-import { normalizeOutput } from './output-channel.ts';
+import { normalizeOutput, OUTPUT_FILE, parseOutputFile } from './output-channel.ts';
 import { type Activation, Scheduler } from './scheduler.ts';
 import { SchemaCheck } from './schema-check.ts';
-import type { StepOutcome } from './step-runner.ts';
+import type { StepLogLine, StepOutcome } from './step-runner.ts';
 import type { ExecuteOptions, NodeResult, WorkflowError } from './types.ts';
 
 /** Why the DAG stopped early. */
@@ -107,10 +107,8 @@ export class DagRun {
         onStart: (id) => {
           runId = id;
         },
-        onLog: (line) => {
-          this.tail(nodeId, line.line);
-          this.options.onLog?.({ nodeId, ...line });
-        },
+        onLog: (line) => this.log(nodeId, line),
+        outputArtifact: OUTPUT_FILE,
       });
     } finally {
       this.inFlight.delete(nodeId);
@@ -127,7 +125,12 @@ export class DagRun {
       else this.fail(nodeId, result);
       return;
     }
-    const output = normalizeOutput(outcome.output);
+    const parsed = parseOutputFile(outcome.outputBytes);
+    if (parsed.warning) {
+      const line = `light-process: ${parsed.warning}`;
+      this.log(nodeId, { stream: 'stderr', line, time: new Date().toISOString() });
+    }
+    const output = normalizeOutput(parsed.value);
     const invalidOutput = this.schemas.check(`node "${nodeId}"`, 'output', node.outputs, output);
     if (invalidOutput) {
       this.fail(
@@ -235,6 +238,11 @@ export class DagRun {
   private neverRan(nodeId: string): NodeResult {
     const message = `node "${nodeId}" did not start: the workflow stopped first`;
     return { ...this.skippedResult(nodeId), status: 'cancelled', error: { code: 'NOT_STARTED', message } };
+  }
+
+  private log(nodeId: string, line: StepLogLine): void {
+    this.tail(nodeId, line.line);
+    this.options.onLog?.({ nodeId, ...line });
   }
 
   private tail(nodeId: string, line: string): void {

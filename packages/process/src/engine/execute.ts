@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { WorkflowDefinition } from '../definition/definitions.ts';
+import type { WorkflowDefinition, WorkflowDefinitionInput } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
-import { assertValidWorkflow } from '../validation/assert-valid.ts';
 import { type DagOutcome, DagRun } from './dag-run.ts';
-import { resolveWorkflowEnv } from './env-policy.ts';
+import { prepareRun } from './prepare.ts';
 import { assertRequestSizes } from './request-size.ts';
 import { RunScope, type TeardownError } from './run-scope.ts';
-import { SchemaCheck } from './schema-check.ts';
 import type { ExecuteOptions, WorkflowError, WorkflowResult } from './types.ts';
 import { WorkflowStopper } from './workflow-stopper.ts';
 
 /**
- * Runs a workflow through a `StepRunner` (a `LightRunClient` in practice): validates it,
- * creates its run-scoped networks, starts its services, runs the DAG, then stops the
+ * Runs a workflow through a `StepRunner` (a `LightRunClient` in practice): validates it once
+ * (`prepareRun`) and runs the parsed definition, defaults applied, so plain JSON that leaves
+ * out `links`, `services` or `networkDefs` runs as well. It creates its run-scoped networks, starts its services, runs the DAG, then stops the
  * services and deletes the networks, on success, failure, cancel and timeout alike.
  *
  * Node `env` names resolve from `options.env` (default `process.env`); `LP_API_KEY` and
@@ -30,24 +29,13 @@ import { WorkflowStopper } from './workflow-stopper.ts';
  * const result = await executeWorkflow(definition, { name: 'Ada' }, { runner: new LightRunClient({ url }) });
  */
 export async function executeWorkflow(
-  definition: WorkflowDefinition,
+  workflow: WorkflowDefinitionInput | WorkflowDefinition,
   input: unknown,
   options: ExecuteOptions,
 ): Promise<WorkflowResult> {
-  assertValidWorkflow(definition);
-  // The SDK and the CLI run the user's own workflow in the user's own process: its environment
-  // is the default source. light serve always passes its allow-list policy instead.
-  const env = resolveWorkflowEnv(definition, options.env ?? process.env);
+  const prepared = prepareRun(workflow, input, options.env ? { env: options.env } : {});
+  const { definition, env, input: start } = prepared;
   assertRequestSizes(definition, options.runner.maxRequestBytes);
-  const start = input ?? {};
-  if (typeof start !== 'object' || Array.isArray(start)) {
-    throw new LightProcessError(
-      'INPUT_INVALID',
-      `the workflow input must be a JSON object, not ${JSON.stringify(start)}`,
-    );
-  }
-  const invalid = new SchemaCheck().check('workflow', 'input', definition.inputs, start);
-  if (invalid) throw new LightProcessError('INPUT_INVALID', invalid, { field: 'inputs' });
 
   const runId = options.runId ?? randomBytes(6).toString('hex');
   const started = Date.now();
@@ -88,9 +76,7 @@ export async function executeWorkflow(
       options,
     );
     stopper.onStop((code) => dag.stop(code));
-    outcome = stopper.reason
-      ? { results: {}, stop: { code: stopper.reason } }
-      : await dag.run(start as Record<string, unknown>);
+    outcome = stopper.reason ? { results: {}, stop: { code: stopper.reason } } : await dag.run(start);
   } finally {
     stopper.dispose();
   }

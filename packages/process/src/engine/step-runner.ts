@@ -21,6 +21,11 @@ export interface RunStepOptions {
   onStart?: (runId: string) => void;
   /** Called with every log line, live. */
   onLog?: (line: StepLogLine) => void;
+  /**
+   * The artifact whose bytes come back as `StepOutcome.outputBytes` once the step succeeded
+   * (the executor names its output channel here; the runner knows no file convention).
+   */
+  outputArtifact?: string;
 }
 
 /** The end of one step. */
@@ -34,10 +39,10 @@ export interface StepOutcome {
   /** Why light-run says the run did not succeed. */
   error?: { code: string; message: string };
   /**
-   * The parsed `.lp-output.json` when the step succeeded: `undefined` when absent or
-   * empty. The executor turns anything that is not an object into `{}`.
+   * The bytes of `RunStepOptions.outputArtifact` when the step succeeded and the file exists,
+   * else `null`. The executor parses them (see engine/output-channel.ts).
    */
-  output: unknown;
+  outputBytes: Uint8Array | null;
 }
 
 /** Options of creating a run-scoped network. */
@@ -71,7 +76,7 @@ export interface RunLease {
  * light-run's HTTP API; `InMemoryRunner` implements it in memory for tests of pure logic.
  */
 export interface StepRunner {
-  /** Runs one step to its end: submits it detached, streams its logs, waits, fetches its output. */
+  /** Runs one step to its end: submits it detached, streams its logs, waits, fetches `outputArtifact`. */
   runStep(body: RunBody, options?: RunStepOptions): Promise<StepOutcome>;
   /** Starts a long-running service detached and resolves with its id (= its hostname) once it runs. */
   startService(body: RunBody, options?: ServiceOptions): Promise<{ id: string }>;

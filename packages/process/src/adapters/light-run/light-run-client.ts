@@ -357,7 +357,7 @@ export class LightRunClient implements StepRunner {
     }
   }
 
-  /** Runs one step: submit detached, stream logs, wait for the end, fetch `.lp-output.json`. */
+  /** Runs one step: submit detached, stream logs, wait for the end, fetch `options.outputArtifact`. */
   runStep(body: RunBody, options: RunStepOptions = {}): Promise<StepOutcome> {
     return runStepOverHttp(this, body, options);
   }

@@ -1,6 +1,5 @@
 import { LightProcessError } from '../../definition/errors.ts';
 import type { RunBody, StopBody } from '../../definition/wire-types.ts';
-import { OUTPUT_FILE, parseOutputFile } from '../../engine/output-channel.ts';
 import type {
   RunStepOptions,
   ServiceOptions,
@@ -34,8 +33,8 @@ const END_AFTER_KILL_MS = 30_000;
 const SERVICE_START_MS = 60_000;
 
 /**
- * Runs one step through light-run: detached submit, live logs, long-poll to the end, output
- * artifact. An abort at any moment reaches the run: the submit is never cut mid-request (a
+ * Runs one step through light-run: detached submit, live logs, long-poll to the end, the
+ * artifact the caller names (`outputArtifact`). An abort at any moment reaches the run: the submit is never cut mid-request (a
  * cut POST may still create a run whose id would be lost), so an abort during it cancels
  * the run as soon as its id is known. When light-run cannot be reached while waiting (after
  * the retries of the long poll), the run is cancelled before the error is thrown.
@@ -89,12 +88,10 @@ export async function runStepOverHttp(
   await logs;
 
   let status = stepStatus(end, signal);
-  let output: unknown;
-  if (status === 'succeeded') {
+  let outputBytes: Uint8Array | null = null;
+  if (status === 'succeeded' && options.outputArtifact) {
     try {
-      const parsed = parseOutputFile(await client.artifact(id, OUTPUT_FILE, signal ? { signal } : {}));
-      if (parsed.warning) emit(notice(parsed.warning));
-      output = parsed.value;
+      outputBytes = await client.artifact(id, options.outputArtifact, signal ? { signal } : {});
     } catch (error) {
       // Cancelled while the output downloaded: the run itself has ended, only the download stops.
       if (!signal?.aborted) throw error;
@@ -107,7 +104,7 @@ export async function runStepOverHttp(
     exitCode: end.exitCode ?? null,
     durationMs: end.durationMs ?? null,
     ...(end.error ? { error: { code: end.error.code, message: end.error.message } } : {}),
-    output,
+    outputBytes,
   };
 }
 
@@ -149,7 +146,7 @@ async function orphanGuard(
 }
 
 function notStarted(): StepOutcome {
-  return { runId: '', status: 'cancelled', exitCode: null, durationMs: null, output: undefined };
+  return { runId: '', status: 'cancelled', exitCode: null, durationMs: null, outputBytes: null };
 }
 
 /**

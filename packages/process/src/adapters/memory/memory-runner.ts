@@ -10,7 +10,7 @@ import type {
 
 /** What a step handler of `InMemoryRunner` may resolve with. */
 export interface MemoryStepResult {
-  /** The value written to `.lp-output.json` (anything; non-objects become `{}`). */
+  /** The value the step writes to its output file (anything; non-objects become `{}`). */
   output?: unknown;
   /** @default 0 (succeeded); non-zero: failed */
   exitCode?: number;
@@ -118,7 +118,7 @@ export class InMemoryRunner implements StepRunner {
 
 function toOutcome(runId: string, result: MemoryStepResult | 'cancelled'): StepOutcome {
   if (result === 'cancelled')
-    return { runId, status: 'cancelled', exitCode: null, durationMs: 0, output: undefined };
+    return { runId, status: 'cancelled', exitCode: null, durationMs: 0, outputBytes: null };
   const exitCode = result.exitCode ?? 0;
   const status = result.status ?? (exitCode === 0 ? 'succeeded' : 'failed');
   return {
@@ -126,6 +126,12 @@ function toOutcome(runId: string, result: MemoryStepResult | 'cancelled'): StepO
     status,
     exitCode,
     durationMs: 0,
-    output: status === 'succeeded' ? result.output : undefined,
+    outputBytes: status === 'succeeded' ? outputBytes(result.output) : null,
   };
+}
+
+/** The bytes a step that wrote `value` to its output file leaves behind (`undefined`: no file). */
+function outputBytes(value: unknown): Uint8Array | null {
+  const text = value === undefined ? undefined : JSON.stringify(value);
+  return text === undefined ? null : new TextEncoder().encode(text);
 }

@@ -29,6 +29,9 @@ const INPUT_ERRORS: ReadonlySet<string> = new Set([
   'NODE_FILES_TOO_LARGE',
   'CONDITION_INVALID',
   'FILE_SYSTEM',
+  // A workflow that cannot start because of what the user gave: a variable or the input.
+  'ENV_MISSING',
+  'INPUT_INVALID',
 ]);
 
 let requested: number | undefined;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { LightProcessError } from '../../definition/errors.ts';
+import { LightProcessError, type LightProcessErrorCode } from '../../definition/errors.ts';
 import { ApiError, type ApiErrorCode } from './api-error.ts';
 
 // Fastify's own failures (body parsing, limits) by their code, mapped onto the API's codes.
@@ -11,6 +11,14 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
 };
 
+// The engine's refusals of what the caller sent, the one place they become API errors.
+const ENGINE_CODES: Partial<Record<LightProcessErrorCode, ApiErrorCode>> = {
+  WORKFLOW_INVALID: 'WORKFLOW_INVALID',
+  DEFINITION_INVALID: 'WORKFLOW_INVALID',
+  INPUT_INVALID: 'INPUT_INVALID',
+  ENV_MISSING: 'ENV_MISSING',
+};
+
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const fastifyError = error as Partial<FastifyError>;
@@ -19,11 +27,9 @@ function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new ApiError('INVALID_JSON', `the body is not valid JSON: ${error.message}`);
   }
-  if (
-    error instanceof LightProcessError &&
-    (error.code === 'WORKFLOW_INVALID' || error.code === 'DEFINITION_INVALID')
-  ) {
-    return new ApiError('WORKFLOW_INVALID', error.message, error.details);
+  if (error instanceof LightProcessError) {
+    const code = ENGINE_CODES[error.code];
+    if (code) return new ApiError(code, error.message, error.details);
   }
   return undefined;
 }

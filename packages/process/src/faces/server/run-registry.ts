@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WorkflowDefinition } from '../../definition/definitions.ts';
-import { LightProcessError } from '../../definition/errors.ts';
-import { type EnvPolicy, resolveWorkflowEnv } from '../../engine/env-policy.ts';
-import { SchemaCheck } from '../../engine/schema-check.ts';
+import type { EnvPolicy } from '../../engine/env-policy.ts';
+import { prepareRun } from '../../engine/prepare.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
 import type { ExecuteOptions, NodeResult, WorkflowResult } from '../../engine/types.ts';
 import { ApiError } from './api-error.ts';
@@ -54,34 +53,29 @@ export class RunRegistry {
 
   /**
    * Starts a run; `done` resolves with its record once it has ended (it never rejects).
-   * An input that does not match the workflow's `inputs`, or an env name that is not set or
-   * not allowed, is refused before anything is recorded.
+   * The executor's own check (`prepareRun`) refuses an input that does not match the
+   * workflow's `inputs` (`INPUT_INVALID`), or an env name that is not set or not allowed
+   * (`ENV_MISSING`), before anything is recorded; the error handler answers them as 400.
    */
   start(workflow: WorkflowDefinition, input: unknown): { runId: string; done: Promise<RunRecord> } {
     if (this.#closing)
       throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and starts no new runs');
-    if (typeof input !== 'object' || input === null || Array.isArray(input))
-      throw new ApiError(
-        'INPUT_INVALID',
-        `the run input must be a JSON object, not ${JSON.stringify(input)}`,
-      );
-    const invalid = new SchemaCheck().check(`workflow '${workflow.id}'`, 'input', workflow.inputs, input);
-    if (invalid) throw new ApiError('INPUT_INVALID', invalid);
-    try {
-      resolveWorkflowEnv(workflow, this.#options.env);
-    } catch (error) {
-      if (!(error instanceof LightProcessError)) throw error;
-      throw new ApiError('ENV_MISSING', error.message, error.details);
-    }
+    const prepared = prepareRun(workflow, input, { env: this.#options.env });
     // Short enough to read in the UI, and the executor's network prefix (lp-<runId>-) too.
     const runId = randomBytes(8).toString('hex');
-    this.#options.store.createRun({ id: runId, workflowId: workflow.id, workflowName: workflow.name, input });
+    const { definition } = prepared;
+    this.#options.store.createRun({
+      id: runId,
+      workflowId: definition.id,
+      workflowName: definition.name,
+      input: prepared.input,
+    });
     const control: RunControl = {
       controller: new AbortController(),
       events: new RunEventLog(this.#options.logLinesPerNode),
     };
     // #run only settles after awaiting the executor, so the entry is in the map before it ends.
-    const done = this.#run(runId, workflow, input, control);
+    const done = this.#run(runId, definition, prepared.input, control);
     this.#active.set(runId, { ...control, done });
     return { runId, done };
   }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { type WorkflowDefinition, workflowDefinition } from '../../definition/definitions.ts';
-import { LightProcessError } from '../../definition/errors.ts';
+import type { WorkflowDefinition } from '../../definition/definitions.ts';
+import { LightProcessError, WorkflowValidationError } from '../../definition/errors.ts';
 import { type EnvPolicy, resolveWorkflowEnv } from '../../engine/env-policy.ts';
 import { findWorkflows } from '../../files/find-workflows.ts';
 import { loadWorkflowWithSources } from '../../files/load-workflow.ts';
-import { validateWorkflow } from '../../validation/validate-workflow.ts';
+import { assertValidWorkflow } from '../../validation/assert-valid.ts';
 import { ApiError } from './api-error.ts';
 import { removeWorkflowPath, writeWorkflowFolder } from './workflow-folder.ts';
 
@@ -39,26 +39,29 @@ export class WorkflowCatalog {
     for (const found of await findWorkflows(dir)) {
       try {
         const loaded = await loadWorkflowWithSources(found.path);
-        const problems = validateWorkflow(loaded.definition, {
-          file: loaded.file,
-          nodeFiles: loaded.nodeFiles,
-        });
-        if (problems.length > 0) {
+        let definition: WorkflowDefinition;
+        try {
+          definition = assertValidWorkflow(loaded.definition, {
+            file: loaded.file,
+            nodeFiles: loaded.nodeFiles,
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowValidationError)) throw error;
           log.warn(
-            { path: found.path, problems: problems.map((p) => p.message) },
+            { path: found.path, problems: error.problems.map((p) => p.message) },
             'skipping an invalid workflow',
           );
           continue;
         }
-        const id = loaded.definition.id;
+        const id = definition.id;
         if (catalog.#entries.has(id)) {
           log.warn({ path: found.path, id }, 'skipping a workflow whose id is already served');
           continue;
         }
-        const envProblem = catalog.#envProblem(loaded.definition);
+        const envProblem = catalog.#envProblem(definition);
         if (envProblem)
           log.warn({ path: found.path, problems: [envProblem.message] }, 'its runs will be refused');
-        catalog.#entries.set(id, { definition: loaded.definition, path: found.path });
+        catalog.#entries.set(id, { definition, path: found.path });
       } catch (error) {
         log.warn({ path: found.path, err: error }, 'skipping a workflow that cannot be loaded');
       }
@@ -148,13 +151,18 @@ export class WorkflowCatalog {
   }
 }
 
-/** Validates a workflow body; a 400 with every problem when it is not valid. */
+/**
+ * Validates a workflow body; a 400 with every problem when it is not valid. The definition it
+ * returns is the executor's validated one: its runs are not validated again.
+ */
 function checked(body: unknown): WorkflowDefinition {
-  const problems = validateWorkflow(body);
-  if (problems.length > 0) {
+  try {
+    return assertValidWorkflow(body);
+  } catch (error) {
+    if (!(error instanceof WorkflowValidationError)) throw error;
+    const { problems } = error;
     const first = problems[0]?.message ?? 'invalid workflow';
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     throw new ApiError('WORKFLOW_INVALID', `invalid workflow: ${first}${more}`, { problems });
   }
-  return workflowDefinition.parse(body);
 }

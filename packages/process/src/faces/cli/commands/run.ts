@@ -1,13 +1,14 @@
 import { type Command, Option } from 'commander';
 import { connectRunner, modeFromEnv } from '../../../adapters/light-run/local/connect.ts';
 import type { WorkflowDefinition } from '../../../definition/definitions.ts';
-import { LightProcessError, UsageError, WorkflowValidationError } from '../../../definition/errors.ts';
+import { UsageError } from '../../../definition/errors.ts';
 import { executeWorkflow } from '../../../engine/execute.ts';
+import { type PreparedRun, prepareRun } from '../../../engine/prepare.ts';
 import type { WorkflowResult } from '../../../engine/types.ts';
 import { loadNodeFromFolder } from '../../../files/load-node.ts';
 import { loadWorkflowWithSources } from '../../../files/load-workflow.ts';
 import { createProgressPrinter } from '../../../sdk/progress-printer.ts';
-import { validateWorkflow } from '../../../validation/validate-workflow.ts';
+import type { ValidateOptions } from '../../../validation/validate-workflow.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
@@ -37,11 +38,14 @@ export function registerRun(program: Command): void {
       '\nLIGHT_RUN_URL (+ LIGHT_RUN_TOKEN) selects a running light-run; unset, a local one is started.',
     )
     .action(async (path: string | undefined, flags: RunFlags) => {
-      const definition = await loadTarget(path, flags.node);
+      const target = await loadTarget(path, flags.node);
       const input = await readInputOption(flags.input ?? '{}');
-      const result = await runWithProgress(definition, input, flags);
+      // Checked (with the files each problem comes from) before any light-run is started; the
+      // executor then runs this prepared definition without checking it again.
+      const prepared = prepareRun(target.definition, input, { env: process.env, sources: target.sources });
+      const result = await runWithProgress(prepared, flags);
       if (flags.json) printJson(result);
-      else printSummary(definition, result);
+      else printSummary(prepared.definition, result);
       if (result.error?.code === 'WORKFLOW_CANCELLED') setExitCode(EXIT.interrupted);
       else if (!result.success) setExitCode(EXIT.failed);
     });
@@ -50,24 +54,18 @@ export function registerRun(program: Command): void {
 async function loadTarget(
   path: string | undefined,
   nodeDir: string | undefined,
-): Promise<WorkflowDefinition> {
+): Promise<{ definition: unknown; sources: ValidateOptions }> {
   if (path && nodeDir) throw new UsageError('give either a workflow or --node <dir>, not both');
   if (nodeDir) {
     const node = await loadNodeFromFolder(nodeDir);
-    return { id: node.id, nodes: [node], links: [], networkDefs: [], services: [] };
+    return { definition: { id: node.id, nodes: [node] }, sources: {} };
   }
-  // Validated here, with the files each problem comes from, before any light-run is started.
   const loaded = await loadWorkflowWithSources(path ?? '.');
-  const problems = validateWorkflow(loaded.definition, { file: loaded.file, nodeFiles: loaded.nodeFiles });
-  if (problems.length > 0) throw new WorkflowValidationError(problems, { file: loaded.file });
-  return loaded.definition;
+  return { definition: loaded.definition, sources: { file: loaded.file, nodeFiles: loaded.nodeFiles } };
 }
 
-async function runWithProgress(
-  definition: WorkflowDefinition,
-  input: unknown,
-  flags: RunFlags,
-): Promise<WorkflowResult> {
+async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<WorkflowResult> {
+  const { definition, input } = prepared;
   const c = colors();
   const mode = modeFromEnv(process.env, isolationOf(flags));
   const live = Boolean(process.stderr.isTTY);
@@ -104,18 +102,6 @@ async function runWithProgress(
         onNodeEnd: printer.onNodeEnd,
         onLog: printer.onLog,
       });
-    } catch (error) {
-      // A workflow that cannot start because of what the user gave is a usage error (exit 2).
-      if (
-        error instanceof LightProcessError &&
-        (error.code === 'ENV_MISSING' || error.code === 'INPUT_INVALID')
-      ) {
-        throw new UsageError(error.message, {
-          cause: error,
-          ...(error.nodeId ? { nodeId: error.nodeId } : {}),
-        });
-      }
-      throw error;
     } finally {
       printer.close();
     }
