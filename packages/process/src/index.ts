@@ -14,9 +14,11 @@
  * @module
  */
 
-// One named export per line group, sorted by module path (biome keeps the order). Definition
-// side: conditions, errors, files, helpers, model, schema, validation. Execution side:
-// execution, client, local.
+// The SDK's surface: definitions, files, checks, the engine's entry (`executeWorkflow`), the
+// light-run client and the errors, plus the client of a remote light serve and the types of
+// its answers (type-only: nothing of the server loads). The server, the history store and
+// the internals are `light-process/server` (src/server.ts). One named export per line group,
+// sorted by module path (biome keeps the order).
 
 export {
   LightRunHttpError,
@@ -90,10 +92,8 @@ export type { RunBody, StopBody } from './definition/wire-types.ts';
 export type { EnvOwner, EnvPolicy, EnvSource } from './engine/env-policy.ts';
 export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './engine/env-policy.ts';
 export { executeWorkflow } from './engine/execute.ts';
-export { nodeRequest, PLACEHOLDER_FILE, scopedNetworkName } from './engine/node-request.ts';
-export { normalizeOutput, OUTPUT_FILE } from './engine/output-channel.ts';
-export type { Activation, ConditionEvaluator, Progress } from './engine/scheduler.ts';
-export { Scheduler } from './engine/scheduler.ts';
+export type { PreparedRun, PrepareOptions } from './engine/prepare.ts';
+export { prepareRun } from './engine/prepare.ts';
 export type {
   NetworkOptions,
   RunLease,
@@ -114,14 +114,6 @@ export type {
 } from './engine/types.ts';
 export type { LightServeClientOptions } from './faces/remote/light-serve-client.ts';
 export { LightServeClient, RemoteError } from './faces/remote/light-serve-client.ts';
-export type { RemoteProfile, RemotesFile } from './faces/remote/remote-config.ts';
-export { readRemotes, remotesPath, writeRemotes } from './faces/remote/remote-config.ts';
-export type { ResolvedRemote } from './faces/remote/resolve-remote.ts';
-export { resolveRemote } from './faces/remote/resolve-remote.ts';
-export type { ApiErrorBody, ApiErrorCode } from './faces/server/api-error.ts';
-export { API_ERRORS, ApiError } from './faces/server/api-error.ts';
-export type { LightServer } from './faces/server/app.ts';
-export { createLightServer } from './faces/server/app.ts';
 export type {
   LogEvent,
   NodeFinishedEvent,
@@ -129,16 +121,9 @@ export type {
   RunEvent,
   RunFinishedEvent,
 } from './faces/server/event-types.ts';
-export type { OpenApiDocument } from './faces/server/openapi.ts';
-export type { LightServerOptions, ServerRunner } from './faces/server/options.ts';
-export type { ExecuteFunction } from './faces/server/run-registry.ts';
-export type { HistoryStoreOptions, InterruptedRun, NodeEnd } from './faces/server/store/history-store.ts';
-export { HistoryStore } from './faces/server/store/history-store.ts';
 export type {
-  ListRunsQuery,
   NodeRecord,
   NodeRunStatus,
-  RetentionOptions,
   RunPage,
   RunRecord,
   RunStatus,

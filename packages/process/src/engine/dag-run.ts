@@ -6,7 +6,7 @@ import { normalizeOutput, OUTPUT_FILE, parseOutputFile } from './output-channel.
 import { type Activation, Scheduler } from './scheduler.ts';
 import { SchemaCheck } from './schema-check.ts';
 import type { StepLogLine, StepOutcome } from './step-runner.ts';
-import type { ExecuteOptions, NodeResult, WorkflowError } from './types.ts';
+import type { ExecuteOptions, NodeErrorCode, NodeResult, WorkflowError } from './types.ts';
 
 /** Why the DAG stopped early. */
 export type StopReason =
@@ -206,7 +206,7 @@ export class DagRun {
     started: number,
     end: {
       status: NodeResult['status'];
-      code?: string;
+      code?: NodeErrorCode;
       message?: string;
       output?: Record<string, unknown>;
       exitCode?: number | null;

@@ -39,7 +39,8 @@ export async function executeWorkflow(
 
   const runId = options.runId ?? randomBytes(6).toString('hex');
   const started = Date.now();
-  const timeoutMs = options.timeout || definition.timeout || 0;
+  // 0 means no timeout at every level: only an absent value falls back.
+  const timeoutMs = options.timeout ?? definition.timeout ?? 0;
   const stopper = new WorkflowStopper(timeoutMs, options.signal);
   let scope: RunScope;
   try {

@@ -2,10 +2,11 @@ import type { WorkflowDefinition } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
 import { scopedNetworkName, serviceRequest } from './node-request.ts';
 import type { RunLease, StepRunner } from './step-runner.ts';
+import type { TeardownErrorCode } from './types.ts';
 
 /** A problem of the tear-down: reported, never thrown, never stopping the remaining steps. */
 export interface TeardownError {
-  code: string;
+  code: TeardownErrorCode;
   message: string;
 }
 

@@ -1,9 +1,40 @@
 import type { NodeDefinition } from '../definition/definitions.ts';
+import type { LightProcessErrorCode } from '../definition/errors.ts';
 import type { EnvSource } from './env-policy.ts';
 import type { StepRunner } from './step-runner.ts';
 
 /** How one node ended. `skipped`: only non-firing links led to it. */
 export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timeout';
+
+/**
+ * Why a node did not succeed: `NODE_FAILED` (non-zero exit, or light-run said failed),
+ * `NODE_TIMEOUT`, `NODE_CANCELLED`, `NOT_STARTED` (the workflow stopped first),
+ * `INPUT_INVALID` / `OUTPUT_INVALID` (its JSON Schemas), or the code of the
+ * `LightProcessError` that kept it from running (e.g. `LIGHT_RUN_UNREACHABLE`).
+ */
+export type NodeErrorCode =
+  | 'NODE_FAILED'
+  | 'NODE_TIMEOUT'
+  | 'NODE_CANCELLED'
+  | 'NOT_STARTED'
+  | 'INPUT_INVALID'
+  | 'OUTPUT_INVALID'
+  | LightProcessErrorCode;
+
+/**
+ * Why a workflow did not succeed: a node failed, it was cancelled or timed out, its run scope
+ * (networks, services, lease) could not be set up (`RUN_SCOPE_FAILED` or the code of the
+ * error that stopped it) or torn down.
+ */
+export type WorkflowErrorCode =
+  | 'NODE_FAILED'
+  | 'WORKFLOW_CANCELLED'
+  | 'WORKFLOW_TIMEOUT'
+  | 'TEARDOWN_FAILED'
+  | LightProcessErrorCode;
+
+/** Why one tear-down step failed: `TEARDOWN_FAILED`, or the code of the error it met. */
+export type TeardownErrorCode = 'TEARDOWN_FAILED' | LightProcessErrorCode;
 
 /** The outcome of one node (the last iteration, for nodes in a loop). */
 export interface NodeResult {
@@ -19,7 +50,7 @@ export interface NodeResult {
   iterations: number;
   /** light-run id of the last run of this node. */
   runId?: string;
-  error?: { code: string; message: string };
+  error?: { code: NodeErrorCode; message: string };
 }
 
 /** What `execute` resolves with. It never rejects for a workflow failure. */
@@ -32,13 +63,13 @@ export interface WorkflowResult {
   duration: number;
   error?: WorkflowError;
   /** Problems met while stopping services and deleting networks (each step is still attempted). */
-  teardownErrors?: { code: string; message: string }[];
+  teardownErrors?: { code: TeardownErrorCode; message: string }[];
 }
 
 /** Why a workflow did not succeed. */
 export interface WorkflowError {
-  /** `NODE_FAILED`, `WORKFLOW_CANCELLED`, `WORKFLOW_TIMEOUT`, `RUN_SCOPE_FAILED` or `TEARDOWN_FAILED`. */
-  code: string;
+  /** See `WorkflowErrorCode`. */
+  code: WorkflowErrorCode;
   message: string;
   /** The node that failed, when a node did. */
   nodeId?: string;
@@ -62,7 +93,10 @@ export interface ExecuteOptions {
   runner: StepRunner;
   /** Cancels the workflow: every in-flight run is cancelled, services stopped, networks deleted. */
   signal?: AbortSignal;
-  /** Workflow timeout in milliseconds; 0 or absent: the workflow's own `timeout`, else none. */
+  /**
+   * Workflow timeout in milliseconds; absent: the workflow's own `timeout`. 0 means no
+   * timeout, as everywhere in light-process. @default the workflow's `timeout`, else none
+   */
   timeout?: number;
   /** What a node failure does to the nodes still running. @default 'cancel' */
   onFailure?: 'cancel' | 'finish';

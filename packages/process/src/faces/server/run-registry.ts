@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WorkflowDefinition } from '../../definition/definitions.ts';
+import { LightProcessError } from '../../definition/errors.ts';
 import type { EnvPolicy } from '../../engine/env-policy.ts';
 import { prepareRun } from '../../engine/prepare.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
@@ -194,11 +195,8 @@ export class RunRegistry {
   }
 }
 
-/** A thrown value as a stored error: its code when it has one, its message. */
+/** A thrown value as a stored error: a `LightProcessError` keeps its code, anything else is `EXECUTION_FAILED`. */
 export function describeError(cause: unknown): StoredError {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : 'EXECUTION_FAILED', message: cause.message };
-  }
-  return { code: 'EXECUTION_FAILED', message: String(cause) };
+  if (cause instanceof LightProcessError) return { code: cause.code, message: cause.message };
+  return { code: 'EXECUTION_FAILED', message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -1,12 +1,27 @@
+import type { NodeErrorCode, WorkflowErrorCode } from '../../../engine/types.ts';
+
 /** Where a workflow run stands. `running` is the only state that is not final. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Where one node of a run stands: `running` while its container runs, then how it ended. */
 export type NodeRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timeout';
 
+/**
+ * The code of an error in the history: a workflow's or a node's (see `WorkflowErrorCode` and
+ * `NodeErrorCode`), `CANCELLED` (cancelled over the API or at shutdown), `INTERRUPTED` (the
+ * server stopped while it ran) or `EXECUTION_FAILED` (the executor threw something that is
+ * not a `LightProcessError`).
+ */
+export type StoredErrorCode =
+  | WorkflowErrorCode
+  | NodeErrorCode
+  | 'CANCELLED'
+  | 'INTERRUPTED'
+  | 'EXECUTION_FAILED';
+
 /** An error as the history keeps it. */
 export interface StoredError {
-  code: string;
+  code: StoredErrorCode;
   message: string;
   nodeId?: string;
 }
