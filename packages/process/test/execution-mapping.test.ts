@@ -91,7 +91,7 @@ describe('node -> light-run mapping (real containers)', () => {
     assert.deepEqual(result.results.n?.logs, ['first', 'second']);
   });
 
-  test('timeout: a node past its timeout ends as timeout; 0 means the runner default', async () => {
+  test('timeout: a node past its timeout ends as timeout; 0 means no timeout', async () => {
     const started = Date.now();
     const slow = await run(single({ timeout: 1000, entrypoint: 'sleep 60' }));
     assert.equal(slow.success, false);

@@ -49,8 +49,15 @@ export const nodeDefinition = z
       .describe('Container image, e.g. localhost/light-node or node:22-alpine.'),
     entrypoint: z.string().optional().describe('Command run with `sh -c` in the workdir.'),
     setup: z.array(z.string()).optional().describe('Commands chained with && before the entrypoint.'),
-    /** Milliseconds; 0 = light-runner default. */
-    timeout: z.number().int().min(0).optional().describe('Timeout in milliseconds; 0 = the runner default.'),
+    /** Milliseconds; 0 = no timeout; absent = the workflow's `defaults.timeout`, else none. */
+    timeout: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Timeout in milliseconds; 0 = no timeout; absent = the workflow's defaults.timeout, else none.",
+      ),
     networks: z
       .array(z.string())
       .optional()
@@ -133,7 +140,7 @@ export const serviceDefinition = z
 /** A parsed `services` entry. */
 export type ServiceDefinition = z.infer<typeof serviceDefinition>;
 
-/** Defaults applied to every node that does not set the field itself. */
+/** Defaults applied to every node that does not set the field itself (`timeout` in milliseconds, 0 = none). */
 export const workflowDefaults = z
   .object({ networks: z.array(z.string()).optional(), timeout: z.number().int().min(0).optional() })
   .strict();
@@ -150,7 +157,7 @@ export const workflowFile = z
     services: z.array(serviceDefinition).default([]),
     defaults: workflowDefaults.optional(),
     inputs: jsonSchema.optional(),
-    /** Workflow timeout in milliseconds. */
+    /** Workflow timeout in milliseconds; 0 or absent: no timeout. */
     timeout: z.number().int().min(0).optional(),
   })
   .strict();
