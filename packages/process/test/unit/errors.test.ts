@@ -72,3 +72,9 @@ test('light check validates a packed file too and reports an unexpected error as
   assert.equal(check.code, 1);
   assert.match(check.stdout, /cycle a -> a has no maxIterations/);
 });
+
+test('the engine refusing a variable or the input is an input error: exit 2, decided in exit-codes alone', () => {
+  assert.equal(exitCodeFor(new LightProcessError('ENV_MISSING', 'x')), EXIT.usage);
+  assert.equal(exitCodeFor(new LightProcessError('INPUT_INVALID', 'x')), EXIT.usage);
+  assert.equal(exitCodeFor(new LightProcessError('REMOTE_FAILED', 'x')), EXIT.failed);
+});

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { LightProcessError } from '../../definition/errors.ts';
+import { LightProcessError, type LightProcessErrorCode } from '../../definition/errors.ts';
 
 /** The exit codes of `light`. */
 export const EXIT = {
@@ -14,12 +14,13 @@ export const EXIT = {
 } as const;
 
 /**
- * Codes of input errors (exit 2); every other `LightProcessError` code means the work failed
- * (exit 1), among them an unreachable light-run or light serve (`LIGHT_RUN_UNREACHABLE`,
- * `LIGHT_SERVE_UNREACHABLE`) and a remote error this side cannot call the user's
- * (`REMOTE_FAILED`).
+ * Codes of input errors (exit 2), among them a workflow that cannot start because of a
+ * variable or its input (`ENV_MISSING`, `INPUT_INVALID`). Every other `LightProcessError`
+ * code means the work failed (exit 1), among them an unreachable light-run or light serve
+ * (`LIGHT_RUN_UNREACHABLE`, `LIGHT_SERVE_UNREACHABLE`) and a remote error this side cannot
+ * call the user's (`REMOTE_FAILED`).
  */
-const INPUT_ERRORS: ReadonlySet<string> = new Set([
+const INPUT_ERRORS: ReadonlySet<LightProcessErrorCode> = new Set<LightProcessErrorCode>([
   'USAGE',
   'WORKFLOW_NOT_FOUND',
   'WORKFLOW_FILE_INVALID',
@@ -56,10 +57,8 @@ export function exitCodeFor(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof Error && error.name === 'AbortError') return EXIT.interrupted;
-  if (error instanceof LightProcessError) {
-    if ((error.code as string) === 'INTERRUPTED' || (error.code as string) === 'CANCELLED')
-      return EXIT.interrupted;
-    return INPUT_ERRORS.has(error.code) ? EXIT.usage : EXIT.failed;
-  }
+  // A cancelled workflow resolves (WORKFLOW_CANCELLED in its result, which `light run` maps
+  // to 130); no LightProcessError code means "interrupted".
+  if (error instanceof LightProcessError) return INPUT_ERRORS.has(error.code) ? EXIT.usage : EXIT.failed;
   return EXIT.failed;
 }
