@@ -36,7 +36,11 @@ export interface StepOutcome {
   exitCode: number | null;
   /** Milliseconds, as light-run measured it. */
   durationMs: number | null;
-  /** Why light-run says the run did not succeed. */
+  /**
+   * Why the backend says the run did not succeed, in its own words: `code` is the backend's
+   * (light-run's wire types leave it open). The executor closes it: the node's result says
+   * `NODE_FAILED`, `NODE_TIMEOUT` or `NODE_CANCELLED` from `status`, with this message.
+   */
   error?: { code: string; message: string };
   /**
    * The bytes of `RunStepOptions.outputArtifact` when the step succeeded and the file exists,

@@ -33,10 +33,10 @@ const END_AFTER_KILL_MS = 30_000;
 const SERVICE_START_MS = 60_000;
 
 /**
- * Runs one step through light-run: detached submit, live logs, long-poll to the end, the
- * artifact the caller names (`outputArtifact`). An abort at any moment reaches the run: the submit is never cut mid-request (a
- * cut POST may still create a run whose id would be lost), so an abort during it cancels
- * the run as soon as its id is known. When light-run cannot be reached while waiting (after
+ * Runs one step through light-run: detached submit, live logs, long-poll to the end, then
+ * the artifact the caller names (`outputArtifact`). An abort at any moment reaches the run:
+ * the submit is never cut mid-request (a cut POST may still create a run whose id would be
+ * lost), so an abort during it cancels the run as soon as its id is known. When light-run cannot be reached while waiting (after
  * the retries of the long poll), the run is cancelled before the error is thrown.
  */
 export async function runStepOverHttp(
