@@ -157,3 +157,12 @@ test('the process layer rule refuses an upward, a sibling and an unplaced import
   assert.equal(upwardImport('engine/execute.ts', 'definition/errors.ts'), undefined);
   assert.equal(upwardImport('index.ts', 'faces/server/app.ts'), undefined);
 });
+
+test('the output channel convention lives in the engine: no adapter names .lp-output.json', () => {
+  const adapters = join(root, 'packages', 'process', 'src', 'adapters');
+  const naming = sourceFiles(adapters).filter((f) => readFileSync(f, 'utf8').includes('.lp-output.json'));
+  assert.deepEqual(
+    naming.map((f) => relative(root, f)),
+    [],
+  );
+});

@@ -64,6 +64,7 @@ export type {
   NodeFile,
   ServiceDefinition,
   WorkflowDefinition,
+  WorkflowDefinitionInput,
   WorkflowFile,
   WorkflowNode,
 } from './definition/definitions.ts';
@@ -106,10 +107,13 @@ export type {
 } from './engine/step-runner.ts';
 export type {
   ExecuteOptions,
+  NodeErrorCode,
   NodeLogLine,
   NodeResult,
   NodeStatus,
+  TeardownErrorCode,
   WorkflowError,
+  WorkflowErrorCode,
   WorkflowResult,
 } from './engine/types.ts';
 export type { LightServeClientOptions } from './faces/remote/light-serve-client.ts';
@@ -129,6 +133,7 @@ export type {
   RunStatus,
   RunSummary,
   StoredError,
+  StoredErrorCode,
   StoredLogLine,
 } from './faces/server/store/types.ts';
 export { editLinks } from './files/edit-links.ts';
