@@ -1,5 +1,6 @@
 import type { WorkflowDefinition } from '../../definition/definitions.ts';
 import { LightProcessError, type LightProcessErrorCode } from '../../definition/errors.ts';
+import type { ApiErrorCode } from '../server/api-error.ts';
 import type { RunEvent } from '../server/event-types.ts';
 import type { RunRecord } from '../server/store/types.ts';
 
@@ -13,8 +14,8 @@ export interface LightServeClientOptions {
   requestTimeoutMs?: number;
 }
 
-// Remote error codes that mean the same here.
-const PASSED_THROUGH: ReadonlySet<string> = new Set([
+// Remote error codes that mean the same here (each is an ApiErrorCode and a LightProcessErrorCode).
+const PASSED_THROUGH: ReadonlySet<string> = new Set<ApiErrorCode & LightProcessErrorCode>([
   'WORKFLOW_INVALID',
   'WORKFLOW_NOT_FOUND',
   'INPUT_INVALID',
@@ -22,16 +23,14 @@ const PASSED_THROUGH: ReadonlySet<string> = new Set([
 ]);
 // Remote error codes the user fixes on their side (key, request, names): usage errors. Any
 // other code (a 5xx, a code this version does not know) is a remote failure, not a usage error.
-const USAGE_CODES: ReadonlySet<string> = new Set([
+const USAGE_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'UNAUTHORIZED',
-  'FORBIDDEN',
   'INVALID_REQUEST',
   'INVALID_JSON',
   'ROUTE_NOT_FOUND',
   'RUN_NOT_FOUND',
   'RUN_FINISHED',
   'WORKFLOW_EXISTS',
-  'DEFINITION_INVALID',
   'UNSUPPORTED_MEDIA_TYPE',
   'BODY_TOO_LARGE',
   'HOST_NOT_ALLOWED',
