@@ -14,7 +14,7 @@ export class InstantRunner implements StepRunnerLike {
   async runStep(...[, options]: Parameters<RunStep>): ReturnType<RunStep> {
     const runId = `instant-${++this.steps}`;
     options?.onStart?.(runId);
-    return { runId, status: 'succeeded', exitCode: 0, durationMs: 0, output: {} };
+    return { runId, status: 'succeeded', exitCode: 0, durationMs: 0, outputBytes: null };
   }
 
   async startService(): Promise<{ id: string }> {

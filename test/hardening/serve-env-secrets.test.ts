@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LightRunClient } from '../../packages/process/src/client/light-run-client.ts';
-import { LightProcessError } from '../../packages/process/src/errors.ts';
+import { LightRunClient } from '../../packages/process/src/adapters/light-run/light-run-client.ts';
+import type { WorkflowDefinition } from '../../packages/process/src/definition/definitions.ts';
+import { LightProcessError } from '../../packages/process/src/definition/errors.ts';
 import { saveWorkflowToFolder } from '../../packages/process/src/files/save-workflow.ts';
-import type { WorkflowDefinition } from '../../packages/process/src/model/definitions.ts';
-import { Workflow } from '../../packages/process/src/model/workflow.ts';
+import { Workflow } from '../../packages/process/src/sdk/workflow.ts';
 import { runLight } from '../../packages/process/test/support/light-bin.ts';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
 import { type LightServeProc, startLightServe } from '../support/light-serve-proc.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 
 // The rule of the layers, checked on the source itself: npm workspaces link every package
@@ -83,4 +83,86 @@ test('the layer check itself catches an upward import', () => {
   const sample = join(root, 'test', 'unit', 'layering.test.ts');
   const specs = importsOf(sample).map((i) => i.specifier);
   assert.ok(specs.includes('node:assert/strict'));
+});
+
+/**
+ * The layers inside packages/process/src, bottom first. A folder imports only from layers of
+ * a lower rank; folders of the same rank do not import each other. Files directly in src
+ * (the package entries `index.ts` and `server.ts`) sit on top.
+ */
+const PROCESS_LAYERS: { dir: string; rank: number }[] = [
+  { dir: 'definition', rank: 0 },
+  { dir: 'validation', rank: 1 },
+  { dir: 'helpers', rank: 1 },
+  { dir: 'files', rank: 2 },
+  { dir: 'engine', rank: 3 },
+  { dir: 'adapters/light-run', rank: 4 },
+  { dir: 'adapters/memory', rank: 4 },
+  { dir: 'sdk', rank: 5 },
+  { dir: 'faces/server', rank: 6 },
+  { dir: 'faces/remote', rank: 7 },
+  { dir: 'faces/cli', rank: 8 },
+];
+const ENTRY_RANK = 9;
+
+/** The layer of a path relative to packages/process/src, or undefined when it has none. */
+function layerOf(path: string): { dir: string; rank: number } | undefined {
+  if (!path.includes('/')) return { dir: '(entry)', rank: ENTRY_RANK };
+  return PROCESS_LAYERS.find((l) => path.startsWith(`${l.dir}/`));
+}
+
+/** Why `from` may not import `to` (both relative to packages/process/src), or undefined when it may. */
+function upwardImport(from: string, to: string): string | undefined {
+  const a = layerOf(from);
+  const b = layerOf(to);
+  if (!a) return `${from} is in no layer (add its folder to PROCESS_LAYERS)`;
+  if (!b) return `${from} imports ${to}, which is in no layer`;
+  if (a.dir === b.dir) return undefined;
+  if (b.rank > a.rank) return `${from} (${a.dir}) imports ${to} from the layer above (${b.dir})`;
+  if (b.rank === a.rank) return `${from} (${a.dir}) imports ${to} from its sibling layer (${b.dir})`;
+  return undefined;
+}
+
+test('packages/process/src imports only downward between its layers', () => {
+  const src = join(root, 'packages', 'process', 'src');
+  const files = sourceFiles(src);
+  assert.ok(files.length > 50, 'expected the sources of light-process');
+  const violations: string[] = [];
+  for (const file of files) {
+    const from = relative(src, file);
+    const self = upwardImport(from, from);
+    if (self) violations.push(self);
+    for (const { specifier } of importsOf(file)) {
+      if (!specifier.startsWith('.')) continue;
+      const to = relative(src, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts');
+      if (to.startsWith('..')) {
+        violations.push(`${from} imports ${specifier}, outside packages/process/src`);
+        continue;
+      }
+      const why = upwardImport(from, to);
+      if (why) violations.push(why);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('the process layer rule refuses an upward, a sibling and an unplaced import', () => {
+  assert.match(
+    upwardImport('definition/errors.ts', 'engine/execute.ts') ?? '',
+    /from the layer above \(engine\)/,
+  );
+  assert.match(upwardImport('faces/server/app.ts', 'faces/cli/main.ts') ?? '', /layer above/);
+  assert.match(upwardImport('helpers/lp-js.ts', 'validation/cycles.ts') ?? '', /sibling layer/);
+  assert.match(upwardImport('misc/x.ts', 'definition/errors.ts') ?? '', /in no layer/);
+  assert.equal(upwardImport('engine/execute.ts', 'definition/errors.ts'), undefined);
+  assert.equal(upwardImport('index.ts', 'faces/server/app.ts'), undefined);
+});
+
+test('the output channel convention lives in the engine: no adapter names .lp-output.json', () => {
+  const adapters = join(root, 'packages', 'process', 'src', 'adapters');
+  const naming = sourceFiles(adapters).filter((f) => readFileSync(f, 'utf8').includes('.lp-output.json'));
+  assert.deepEqual(
+    naming.map((f) => relative(root, f)),
+    [],
+  );
 });

@@ -4,7 +4,7 @@ import type {
   ResponseSpec as ServeResponseSpec,
   RouteContext as ServeRouteContext,
   RouteSpec as ServeRouteSpec,
-} from '../../packages/process/src/server/route-spec.ts';
+} from '../../packages/process/src/faces/server/route-spec.ts';
 import type {
   ResponseSpec as RunResponseSpec,
   RouteContext as RunRouteContext,

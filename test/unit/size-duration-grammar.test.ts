@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
-import * as processCli from '../../packages/process/src/cli/options.ts';
+import * as processCli from '../../packages/process/src/faces/cli/options.ts';
 import { parseByteSize as runByteSize } from '../../packages/run/src/util/byte-size.ts';
 import { parseDurationMs as runDurationMs } from '../../packages/run/src/util/duration.ts';
 

@@ -1,7 +1,7 @@
 // lp.js: light-process node helper (written by `light`; `light node helpers` rewrites it).
 // CommonJS on purpose: `require('./lp.js')` and `import { input, send } from './lp.js'` both work.
 // If your package.json says "type": "module", rename this file to lp.cjs.
-
+'use strict';
 if (typeof module === 'undefined' || typeof require === 'undefined') {
   throw new Error('lp.js is CommonJS: with "type": "module" rename it to lp.cjs and import from there');
 }

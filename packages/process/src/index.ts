@@ -14,33 +14,68 @@
  * @module
  */
 
-// One named export per line group, sorted by module path (biome keeps the order). Definition
-// side: conditions, errors, files, helpers, model, schema, validation. Execution side:
-// execution, client, local.
+// The SDK's surface: definitions, files, checks, the engine's entry (`executeWorkflow`), the
+// light-run client and the errors, plus the client of a remote light serve and the types of
+// its answers (type-only: nothing of the server loads). The server, the history store and
+// the internals are `light-process/server` (src/server.ts). One named export per line group,
+// sorted by module path (biome keeps the order).
 
 export {
   LightRunHttpError,
   LightRunProtocolError,
   LightRunUnreachableError,
   RequestTooLargeError,
-} from './client/errors.ts';
-export type { FetchLike } from './client/http.ts';
-export type { LightRunClientOptions } from './client/light-run-client.ts';
-export { LightRunClient } from './client/light-run-client.ts';
-export type { RetryPolicy } from './client/retry.ts';
-export type { HealthResponse, InfoResponse, LogLineResponse, RunStateResponse } from './client/wire.ts';
-export type { RunBody, StopBody } from './client/wire-types.ts';
-export { conditionLabel } from './conditions/condition-label.ts';
-export { evaluateCondition } from './conditions/evaluate.ts';
-export type { Operator } from './conditions/operators.ts';
-export { OPERATORS } from './conditions/operators.ts';
-export { validateCondition } from './conditions/validate-condition.ts';
+} from './adapters/light-run/errors.ts';
+export type { FetchLike } from './adapters/light-run/http.ts';
+export type { LightRunClientOptions } from './adapters/light-run/light-run-client.ts';
+export { LightRunClient } from './adapters/light-run/light-run-client.ts';
+export type { RunnerConnection, RunnerMode } from './adapters/light-run/local/connect.ts';
+export { connectRunner, modeFromEnv } from './adapters/light-run/local/connect.ts';
+export { findLightRunBin } from './adapters/light-run/local/find-light-run.ts';
+export type {
+  LightRunIsolation,
+  LocalLightRun,
+  LocalLightRunOptions,
+} from './adapters/light-run/local/local-light-run.ts';
+export { startLocalLightRun } from './adapters/light-run/local/local-light-run.ts';
+export type { RetryPolicy } from './adapters/light-run/retry.ts';
+export type {
+  HealthResponse,
+  InfoResponse,
+  LogLineResponse,
+  RunStateResponse,
+} from './adapters/light-run/wire.ts';
+export type {
+  MemoryStepContext,
+  MemoryStepHandler,
+  MemoryStepResult,
+} from './adapters/memory/memory-runner.ts';
+export { InMemoryRunner } from './adapters/memory/memory-runner.ts';
+export { conditionLabel } from './definition/conditions/condition-label.ts';
+export { evaluateCondition } from './definition/conditions/evaluate.ts';
+export type { Operator } from './definition/conditions/operators.ts';
+export { OPERATORS } from './definition/conditions/operators.ts';
+export { validateCondition } from './definition/conditions/validate-condition.ts';
+export type {
+  Condition,
+  LinkDefinition,
+  NetworkDef,
+  NodeDefinition,
+  NodeFile,
+  ServiceDefinition,
+  WorkflowDefinition,
+  WorkflowDefinitionInput,
+  WorkflowFile,
+  WorkflowNode,
+} from './definition/definitions.ts';
+export { nodeDefinition, workflowDefinition, workflowFile } from './definition/definitions.ts';
+export { describeWorkflow, entryNodes, toMermaid } from './definition/describe.ts';
 export type {
   ErrorSubject,
   LightProcessErrorCode,
   LightProcessErrorJSON,
   LightProcessErrorOptions,
-} from './errors.ts';
+} from './definition/errors.ts';
 export {
   ConditionError,
   DefinitionError,
@@ -49,18 +84,17 @@ export {
   UsageError,
   WorkflowFileError,
   WorkflowValidationError,
-} from './errors.ts';
-export type { EnvOwner, EnvPolicy, EnvSource } from './execution/env-policy.ts';
-export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './execution/env-policy.ts';
-export { executeWorkflow } from './execution/execute.ts';
-export type { MemoryStepContext, MemoryStepHandler, MemoryStepResult } from './execution/memory-runner.ts';
-export { InMemoryRunner } from './execution/memory-runner.ts';
-export { nodeRequest, PLACEHOLDER_FILE, scopedNetworkName } from './execution/node-request.ts';
-export { normalizeOutput, OUTPUT_FILE } from './execution/output-channel.ts';
-export type { ProgressPrinter, ProgressPrinterOptions } from './execution/progress-printer.ts';
-export { createProgressPrinter } from './execution/progress-printer.ts';
-export type { Activation, ConditionEvaluator, Progress } from './execution/scheduler.ts';
-export { Scheduler } from './execution/scheduler.ts';
+} from './definition/errors.ts';
+export type { Problem, ProblemCode } from './definition/problem.ts';
+export { compileJsonSchema, createAjv } from './definition/schema/compile.ts';
+export type { JsonSchema } from './definition/schema/schema.ts';
+export { Schema } from './definition/schema/schema.ts';
+export type { RunBody, StopBody } from './definition/wire-types.ts';
+export type { EnvOwner, EnvPolicy, EnvSource } from './engine/env-policy.ts';
+export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './engine/env-policy.ts';
+export { executeWorkflow } from './engine/execute.ts';
+export type { PreparedRun, PrepareOptions } from './engine/prepare.ts';
+export { prepareRun } from './engine/prepare.ts';
 export type {
   NetworkOptions,
   RunLease,
@@ -70,15 +104,38 @@ export type {
   StepOutcome,
   StepRunner,
   StepStatus,
-} from './execution/step-runner.ts';
+} from './engine/step-runner.ts';
 export type {
   ExecuteOptions,
+  NodeErrorCode,
   NodeLogLine,
   NodeResult,
   NodeStatus,
+  TeardownErrorCode,
   WorkflowError,
+  WorkflowErrorCode,
   WorkflowResult,
-} from './execution/types.ts';
+} from './engine/types.ts';
+export type { LightServeClientOptions } from './faces/remote/light-serve-client.ts';
+export { LightServeClient, RemoteError } from './faces/remote/light-serve-client.ts';
+export type {
+  LogEvent,
+  NodeFinishedEvent,
+  NodeStartedEvent,
+  RunEvent,
+  RunFinishedEvent,
+} from './faces/server/event-types.ts';
+export type {
+  NodeRecord,
+  NodeRunStatus,
+  RunPage,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  StoredError,
+  StoredErrorCode,
+  StoredLogLine,
+} from './faces/server/store/types.ts';
 export { editLinks } from './files/edit-links.ts';
 export type { FoundWorkflow } from './files/find-workflows.ts';
 export { findWorkflows } from './files/find-workflows.ts';
@@ -98,73 +155,19 @@ export type { ReadNodeFilesOptions } from './files/read-node-files.ts';
 export { DEFAULT_MAX_NODE_BYTES, readNodeFiles } from './files/read-node-files.ts';
 export type { SaveOptions } from './files/save-workflow.ts';
 export { saveWorkflowToFolder } from './files/save-workflow.ts';
-export type { InitNodeResult, ScaffoldOptions } from './helpers/scaffold.ts';
-export { initNode, initWorkflow } from './helpers/scaffold.ts';
+export type { InitNodeResult, ScaffoldOptions } from './files/scaffold.ts';
+export { initNode, initWorkflow } from './files/scaffold.ts';
 export { DEFAULT_IMAGES } from './helpers/templates.ts';
 export type { HelperLanguage } from './helpers/write-helpers.ts';
 export { helperFiles, writeNodeHelpers } from './helpers/write-helpers.ts';
-export type { RunnerConnection, RunnerMode } from './local/connect.ts';
-export { connectRunner, modeFromEnv } from './local/connect.ts';
-export { findLightRunBin } from './local/find-light-run.ts';
-export type { LightRunIsolation, LocalLightRun, LocalLightRunOptions } from './local/local-light-run.ts';
-export { startLocalLightRun } from './local/local-light-run.ts';
-export type {
-  Condition,
-  LinkDefinition,
-  NetworkDef,
-  NodeDefinition,
-  NodeFile,
-  ServiceDefinition,
-  WorkflowDefinition,
-  WorkflowFile,
-  WorkflowNode,
-} from './model/definitions.ts';
-export { nodeDefinition, workflowDefinition, workflowFile } from './model/definitions.ts';
-export { describeWorkflow, entryNodes, toMermaid } from './model/describe.ts';
-export type { LinkOptions } from './model/link.ts';
-export { Link } from './model/link.ts';
-export type { WithFileOptions } from './model/node.ts';
-export { Node } from './model/node.ts';
-export type { WorkflowInit } from './model/workflow.ts';
-export { Workflow } from './model/workflow.ts';
-export type { LightServeClientOptions } from './remote/light-serve-client.ts';
-export { LightServeClient, RemoteError } from './remote/light-serve-client.ts';
-export type { RemoteProfile, RemotesFile } from './remote/remote-config.ts';
-export { readRemotes, remotesPath, writeRemotes } from './remote/remote-config.ts';
-export type { ResolvedRemote } from './remote/resolve-remote.ts';
-export { resolveRemote } from './remote/resolve-remote.ts';
-export { compileJsonSchema, createAjv } from './schema/compile.ts';
-export type { JsonSchema } from './schema/schema.ts';
-export { Schema } from './schema/schema.ts';
-export type { ApiErrorBody, ApiErrorCode } from './server/api-error.ts';
-export { API_ERRORS, ApiError } from './server/api-error.ts';
-export type { LightServer } from './server/app.ts';
-export { createLightServer } from './server/app.ts';
-export type {
-  LogEvent,
-  NodeFinishedEvent,
-  NodeStartedEvent,
-  RunEvent,
-  RunFinishedEvent,
-} from './server/event-types.ts';
-export type { OpenApiDocument } from './server/openapi.ts';
-export type { LightServerOptions, ServerRunner } from './server/options.ts';
-export type { ExecuteFunction } from './server/run-registry.ts';
-export type { HistoryStoreOptions, InterruptedRun, NodeEnd } from './store/history-store.ts';
-export { HistoryStore } from './store/history-store.ts';
-export type {
-  ListRunsQuery,
-  NodeRecord,
-  NodeRunStatus,
-  RetentionOptions,
-  RunPage,
-  RunRecord,
-  RunStatus,
-  RunSummary,
-  StoredError,
-  StoredLogLine,
-} from './store/types.ts';
+export type { LinkOptions } from './sdk/link.ts';
+export { Link } from './sdk/link.ts';
+export type { WithFileOptions } from './sdk/node.ts';
+export { Node } from './sdk/node.ts';
+export type { ProgressPrinter, ProgressPrinterOptions } from './sdk/progress-printer.ts';
+export { createProgressPrinter } from './sdk/progress-printer.ts';
+export type { WorkflowInit } from './sdk/workflow.ts';
+export { Workflow } from './sdk/workflow.ts';
 export { assertValidWorkflow } from './validation/assert-valid.ts';
-export type { Problem, ProblemCode } from './validation/problem.ts';
 export type { ValidateOptions } from './validation/validate-workflow.ts';
 export { validateWorkflow } from './validation/validate-workflow.ts';

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type LightRunProc, startLightRun } from '../../../test/support/light-run-proc.ts';
 import { containersGone } from '../../../test/support/run-api.ts';
 import { assertNoLeaksOf, leakScope, track } from '../../../test/support/scoped-leaks.ts';
-import { LightRunClient } from '../src/client/light-run-client.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import type { ExecuteOptions, WorkflowResult } from '../src/execution/types.ts';
-import { type WorkflowDefinition, workflowDefinition } from '../src/model/definitions.ts';
+import { LightRunClient } from '../src/adapters/light-run/light-run-client.ts';
+import { type WorkflowDefinition, workflowDefinition } from '../src/definition/definitions.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
+import type { ExecuteOptions, WorkflowResult } from '../src/engine/types.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
 const IMAGE = 'localhost/light-sh';

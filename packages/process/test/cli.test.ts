@@ -6,8 +6,8 @@ import { listLeftovers } from '../../../test/support/leaks.ts';
 import { ownerOf } from '../../../test/support/light-run-proc.ts';
 import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { LightRunClient } from '../src/client/light-run-client.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
+import { LightRunClient } from '../src/adapters/light-run/light-run-client.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
 import { assertLightBuilt, type LightResult, spawnLight } from './support/light-bin.ts';
 
 const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;

@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { type LightRunProc, startLightRun } from '../../../test/support/light-run-proc.ts';
 import { assertNoLeaksOf, leakScope, track } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { LightRunClient } from '../src/client/light-run-client.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import { workflowDefinition } from '../src/model/definitions.ts';
+import { LightRunClient } from '../src/adapters/light-run/light-run-client.ts';
+import { workflowDefinition } from '../src/definition/definitions.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
 import { runLight } from './support/light-bin.ts';
 
 const IMAGE = 'localhost/light-sh';

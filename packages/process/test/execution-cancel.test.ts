@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks, listLeftovers } from '../../../test/support/leaks.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import type { WorkflowResult } from '../src/execution/types.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import type { WorkflowDefinition } from '../src/model/definitions.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import type { WorkflowDefinition } from '../src/definition/definitions.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
+import type { WorkflowResult } from '../src/engine/types.ts';
 
 /** Two sleeping nodes on a run-scoped network, next to a sleeping service. */
 function sleepers(): WorkflowDefinition {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
-import { LightProcessError } from '../src/errors.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import type { ExecuteOptions, WorkflowResult } from '../src/execution/types.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import type { WorkflowDefinition, WorkflowNode } from '../src/model/definitions.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import type { WorkflowDefinition, WorkflowNode } from '../src/definition/definitions.ts';
+import { LightProcessError } from '../src/definition/errors.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
+import type { ExecuteOptions, WorkflowResult } from '../src/engine/types.ts';
 
 // One test per row of the execution page's node -> light-run mapping table, through a
 // real light-run and real containers.
@@ -91,7 +91,7 @@ describe('node -> light-run mapping (real containers)', () => {
     assert.deepEqual(result.results.n?.logs, ['first', 'second']);
   });
 
-  test('timeout: a node past its timeout ends as timeout; 0 means the runner default', async () => {
+  test('timeout: a node past its timeout ends as timeout; 0 means no timeout', async () => {
     const started = Date.now();
     const slow = await run(single({ timeout: 1000, entrypoint: 'sleep 60' }));
     assert.equal(slow.success, false);

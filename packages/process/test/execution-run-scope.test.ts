@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
-import type { LightRunClient } from '../src/client/light-run-client.ts';
-import type { RunBody } from '../src/client/wire-types.ts';
-import { executeWorkflow } from '../src/execution/execute.ts';
-import type {
-  NetworkOptions,
-  RunStepOptions,
-  StepOutcome,
-  StepRunner,
-} from '../src/execution/step-runner.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import type { WorkflowDefinition } from '../src/model/definitions.ts';
+import type { LightRunClient } from '../src/adapters/light-run/light-run-client.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import type { WorkflowDefinition } from '../src/definition/definitions.ts';
+import type { RunBody } from '../src/definition/wire-types.ts';
+import { executeWorkflow } from '../src/engine/execute.ts';
+import type { NetworkOptions, RunStepOptions, StepOutcome, StepRunner } from '../src/engine/step-runner.ts';
 
 /** Passes every call to light-run and records it, so the order of the tear-down can be asserted. */
 class RecordingRunner implements StepRunner {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer, type LightServer } from '../src/server/app.ts';
-import type { RunRecord } from '../src/store/types.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer, type LightServer } from '../src/faces/server/app.ts';
+import type { RunRecord } from '../src/faces/server/store/types.ts';
 import {
   failingWorkflow,
   greetWorkflow,

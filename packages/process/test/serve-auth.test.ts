@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer, type LightServer } from '../src/server/app.ts';
-import { keyMatches } from '../src/server/auth.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer, type LightServer } from '../src/faces/server/app.ts';
+import { keyMatches } from '../src/faces/server/auth.ts';
 
 const KEY = 's3cret-key-for-tests';
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { ownerOf } from '../../../test/support/light-run-proc.ts';
 import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import type { RunRecord } from '../src/store/types.ts';
+import type { RunRecord } from '../src/faces/server/store/types.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
 import { lightRunChildOf, spawnLight } from './support/light-bin.ts';
 

@@ -1,5 +1,5 @@
+import type { WorkflowDefinition } from '../src/definition/definitions.ts';
 import { saveWorkflowToFolder } from '../src/files/save-workflow.ts';
-import type { WorkflowDefinition } from '../src/model/definitions.ts';
 
 // Workflows the `light serve` tests run in real containers (the local localhost/light-sh image).
 

@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer, type LightServer } from '../src/server/app.ts';
-import type { OpenApiDocument } from '../src/server/openapi.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer, type LightServer } from '../src/faces/server/app.ts';
+import type { OpenApiDocument } from '../src/faces/server/openapi.ts';
 
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'];
 

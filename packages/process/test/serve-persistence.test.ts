@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer } from '../src/server/app.ts';
-import { INTERRUPTED_REASON } from '../src/server/recovery.ts';
-import { HistoryStore } from '../src/store/history-store.ts';
-import type { RunRecord } from '../src/store/types.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer } from '../src/faces/server/app.ts';
+import { INTERRUPTED_REASON } from '../src/faces/server/recovery.ts';
+import { HistoryStore } from '../src/faces/server/store/history-store.ts';
+import type { RunRecord } from '../src/faces/server/store/types.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
 
 describe('light serve run history across restarts', () => {

@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { ownerOf } from '../../../test/support/light-run-proc.ts';
 import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer, type LightServer } from '../src/faces/server/app.ts';
 import { loadWorkflow } from '../src/files/load-workflow.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer, type LightServer } from '../src/server/app.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
 import { assertLightBuilt, type LightResult, runLight } from './support/light-bin.ts';
 

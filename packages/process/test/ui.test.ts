@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { assertNoLeaks } from '../../../test/support/leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
-import { type LocalLightRun, startLocalLightRun } from '../src/local/local-light-run.ts';
-import { createLightServer, type LightServer } from '../src/server/app.ts';
+import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
+import { createLightServer, type LightServer } from '../src/faces/server/app.ts';
 import { greetWorkflow, writeWorkflows } from './serve-fixtures.ts';
 
 const KEY = 'ui-test-key';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPlainObject } from '../conditions/field-path.ts';
-import { WorkflowFileError, WorkflowValidationError } from '../errors.ts';
-import type { LinkDefinition } from '../model/definitions.ts';
+import { isPlainObject } from '../definition/conditions/field-path.ts';
+import type { LinkDefinition } from '../definition/definitions.ts';
+import { WorkflowFileError, WorkflowValidationError } from '../definition/errors.ts';
 import { validateWorkflow } from '../validation/validate-workflow.ts';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { loadWorkflowWithSources, WORKFLOW_FILE } from './load-workflow.ts';

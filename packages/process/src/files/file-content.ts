@@ -1,4 +1,4 @@
-import type { NodeFile } from '../model/definitions.ts';
+import type { NodeFile } from '../definition/definitions.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

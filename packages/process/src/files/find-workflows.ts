@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemError, LightProcessError } from '../errors.ts';
+import { fileSystemError, LightProcessError } from '../definition/errors.ts';
 import { isIgnored } from './ignore.ts';
 import { loadWorkflowWithSources, WORKFLOW_FILE } from './load-workflow.ts';
 import { PACKED_FORMAT } from './pack.ts';

@@ -1,10 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isPlainObject } from '../conditions/field-path.ts';
-import { fileSystemError, WorkflowFileError } from '../errors.ts';
+import { isPlainObject } from '../definition/conditions/field-path.ts';
+import { nodeDefinition } from '../definition/definitions.ts';
+import { fileSystemError, WorkflowFileError } from '../definition/errors.ts';
 import { LP_TYPES_PY, lpTypesPySource } from '../helpers/stub-py.ts';
 import { LP_TYPES_TS, lpTypesTsSource } from '../helpers/stub-ts.ts';
-import { nodeDefinition } from '../model/definitions.ts';
 import { isIgnored } from './ignore.ts';
 import { formatJson, parseJson } from './json-file.ts';
 import { NODE_FILE, WORKFLOW_FILE } from './load-workflow.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { fileSystemError } from '../errors.ts';
+import { fileSystemError } from '../definition/errors.ts';
 
 /** Names never shipped with a node, wherever they appear in its folder. */
 export const IGNORED_NAMES: ReadonlySet<string> = new Set([

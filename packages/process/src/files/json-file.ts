@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { fileSystemError, WorkflowFileError } from '../errors.ts';
-import { describeIssues, formatIssue } from '../validation/zod-issues.ts';
+import { fileSystemError, WorkflowFileError } from '../definition/errors.ts';
+import { describeIssues, formatIssue } from '../definition/zod-issues.ts';
 
 /** Line and column (1-based) of a character offset in a text. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

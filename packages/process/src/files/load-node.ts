@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type NodeDefinition, nodeDefinition } from '../model/definitions.ts';
+import { type NodeDefinition, nodeDefinition } from '../definition/definitions.ts';
 import { parseFileContent, readJsonFile } from './json-file.ts';
 import { NODE_FILE } from './load-workflow.ts';
 import { type ReadNodeFilesOptions, readNodeFiles } from './read-node-files.ts';

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { WorkflowFileError } from '../errors.ts';
 import {
   nodeDefinition,
   type ServiceDefinition,
@@ -8,7 +7,8 @@ import {
   type WorkflowNode,
   workflowDefinition,
   workflowFile,
-} from '../model/definitions.ts';
+} from '../definition/definitions.ts';
+import { WorkflowFileError } from '../definition/errors.ts';
 import { type IgnoreLayer, readLightignore } from './ignore.ts';
 import { parseFileContent, readJsonFile } from './json-file.ts';
 import { type ReadNodeFilesOptions, readNodeFiles } from './read-node-files.ts';

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileSystemError } from '../errors.ts';
-import type { WorkflowDefinition } from '../model/definitions.ts';
+import type { WorkflowDefinition } from '../definition/definitions.ts';
+import { fileSystemError } from '../definition/errors.ts';
 import { writeJsonFile } from './json-file.ts';
 import { type LoadOptions, loadWorkflowFile, loadWorkflowFromFolder } from './load-workflow.ts';
 import { type SaveOptions, saveWorkflowToFolder } from './save-workflow.ts';

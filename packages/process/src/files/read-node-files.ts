@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemError, NodeFilesError } from '../errors.ts';
-import type { NodeFile } from '../model/definitions.ts';
+import type { NodeFile } from '../definition/definitions.ts';
+import { fileSystemError, NodeFilesError } from '../definition/errors.ts';
 import { encodeFile } from './file-content.ts';
 import {
   defaultIgnoreLayer,

@@ -1,8 +1,8 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemError, WorkflowFileError } from '../errors.ts';
-import { type WorkflowDefinition, type WorkflowFile, workflowDefinition } from '../model/definitions.ts';
-import { parseDefinition } from '../model/parse-definition.ts';
+import { type WorkflowDefinition, type WorkflowFile, workflowDefinition } from '../definition/definitions.ts';
+import { fileSystemError, WorkflowFileError } from '../definition/errors.ts';
+import { parseDefinition } from '../definition/parse-definition.ts';
 import { writeJsonFile } from './json-file.ts';
 import { NODE_FILE, WORKFLOW_FILE } from './load-workflow.ts';
 import { resolveInside } from './safe-path.ts';

@@ -1,8 +1,8 @@
 import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileSystemError, NodeFilesError } from '../errors.ts';
-import type { NodeFile } from '../model/definitions.ts';
-import { MAX_FILE_MODE } from '../model/file-path.ts';
+import type { NodeFile } from '../definition/definitions.ts';
+import { fileSystemError, NodeFilesError } from '../definition/errors.ts';
+import { MAX_FILE_MODE } from '../definition/file-path.ts';
 import { decodeFile } from './file-content.ts';
 import { resolveInside, unsafePathReason } from './safe-path.ts';
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../schema/schema.ts';
+import type { JsonSchema } from '../definition/schema/schema.ts';
 
 /** File name of the Python stub. */
 export const LP_TYPES_PY = 'lp_types.py';

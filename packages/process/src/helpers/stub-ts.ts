@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../schema/schema.ts';
+import type { JsonSchema } from '../definition/schema/schema.ts';
 
 /** File name of the TypeScript stub. */
 export const LP_TYPES_TS = 'lp-types.d.ts';

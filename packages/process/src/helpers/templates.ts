@@ -1,4 +1,4 @@
-import type { NodeDefinition } from '../model/definitions.ts';
+import type { NodeDefinition } from '../definition/definitions.ts';
 import type { HelperLanguage } from './write-helpers.ts';
 
 /** Default images of new nodes: built locally by the setup script, so they work offline. */

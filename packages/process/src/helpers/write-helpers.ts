@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemError } from '../errors.ts';
-import type { NodeDefinition } from '../model/definitions.ts';
+import type { NodeDefinition } from '../definition/definitions.ts';
+import { fileSystemError } from '../definition/errors.ts';
 import { LP_JS, lpJsSource } from './lp-js.ts';
 import { LP_PY, lpPySource } from './lp-py.ts';
 import { LP_TYPES_PY, lpTypesPySource } from './stub-py.ts';

@@ -1,4 +1,4 @@
-import type { LinkDefinition } from '../model/definitions.ts';
+import type { LinkDefinition } from '../definition/definitions.ts';
 
 /** A cycle among forward links: the nodes in order, and the index of the link that closes it. */
 export interface FoundCycle {

@@ -1,9 +1,9 @@
-import { validateCondition } from '../conditions/validate-condition.ts';
-import { type WorkflowDefinition, workflowDefinition } from '../model/definitions.ts';
-import { compileJsonSchema, createAjv } from '../schema/compile.ts';
+import { validateCondition } from '../definition/conditions/validate-condition.ts';
+import { type WorkflowDefinition, workflowDefinition } from '../definition/definitions.ts';
+import type { Problem } from '../definition/problem.ts';
+import { compileJsonSchema, createAjv } from '../definition/schema/compile.ts';
+import { describeIssues } from '../definition/zod-issues.ts';
 import { closesCycle, findUnboundedCycles } from './cycles.ts';
-import type { Problem } from './problem.ts';
-import { describeIssues } from './zod-issues.ts';
 
 /** Where problems are attributed when the workflow came from disk. */
 export interface ValidateOptions {
@@ -22,21 +22,33 @@ const SERVICE_TEMPLATE = /\$\{service:([^}]*)\}/g;
  * An empty array means the workflow is valid.
  */
 export function validateWorkflow(definition: unknown, options: ValidateOptions = {}): Problem[] {
+  return inspectWorkflow(definition, options).problems;
+}
+
+/**
+ * The problems of a workflow and, when the shape parses, the parsed definition (defaults
+ * applied): one parse serves both the check and the run.
+ */
+export function inspectWorkflow(
+  definition: unknown,
+  options: ValidateOptions = {},
+): { problems: Problem[]; parsed?: WorkflowDefinition } {
   const parsed = workflowDefinition.safeParse(definition);
   if (!parsed.success) {
-    return describeIssues(parsed.error, definition).map((issue) => ({
+    const problems = describeIssues(parsed.error, definition).map((issue) => ({
       code: 'INVALID_FIELD' as const,
       path: issue.field,
       message: issue.field === '' ? issue.message : `${issue.field}: ${issue.message}`,
       ...(options.file ? { file: options.file } : {}),
     }));
+    return { problems };
   }
   const def = parsed.data;
-  const problems = [...checkNodes(def), ...checkLinks(def), ...checkEnvironment(def)];
-  return problems.map((p) => {
+  const problems = [...checkNodes(def), ...checkLinks(def), ...checkEnvironment(def)].map((p) => {
     const file = (p.nodeId && options.nodeFiles?.[p.nodeId]) || options.file;
     return file && !p.file ? { ...p, file } : p;
   });
+  return { problems, parsed: def };
 }
 
 function checkNodes(def: WorkflowDefinition): Problem[] {

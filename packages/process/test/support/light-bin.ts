@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The real `light` bin of this repo: it runs the built `dist/cli/main.js`, as an installed CLI does. */
+/** The real `light` bin of this repo: it runs the built `dist/faces/cli/main.js`, as an installed CLI does. */
 export const LIGHT_BIN = fileURLToPath(new URL('../../bin/light.js', import.meta.url));
 
 /** What the bin needs built: its own CLI, the web UI `light serve` sends, and the light-run bin of all-in-one mode. */
 const BUILT = [
-  new URL('../../dist/cli/main.js', import.meta.url),
+  new URL('../../dist/faces/cli/main.js', import.meta.url),
   new URL('../../dist/ui/index.html', import.meta.url),
   new URL('../../../run/dist/cli.js', import.meta.url),
 ].map((u) => fileURLToPath(u));

@@ -1,4 +1,4 @@
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../src/faces/cli/main.ts';
 
 /** What one in-process `light` invocation printed and returned. */
 export interface CliResult {

@@ -4,9 +4,9 @@ import {
   LightRunHttpError,
   LightRunUnreachableError,
   RequestTooLargeError,
-} from '../../src/client/errors.ts';
-import type { FetchLike } from '../../src/client/http.ts';
-import { LightRunClient } from '../../src/client/light-run-client.ts';
+} from '../../src/adapters/light-run/errors.ts';
+import type { FetchLike } from '../../src/adapters/light-run/http.ts';
+import { LightRunClient } from '../../src/adapters/light-run/light-run-client.ts';
 
 // Which calls retry and which never do, against a scripted `fetch`: a transport failure is
 // the TypeError undici throws, with the socket error as its cause.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { conditionLabel } from '../../src/conditions/condition-label.ts';
-import { evaluateCondition } from '../../src/conditions/evaluate.ts';
-import { validateCondition } from '../../src/conditions/validate-condition.ts';
-import { ConditionError } from '../../src/errors.ts';
+import { conditionLabel } from '../../src/definition/conditions/condition-label.ts';
+import { evaluateCondition } from '../../src/definition/conditions/evaluate.ts';
+import { validateCondition } from '../../src/definition/conditions/validate-condition.ts';
+import { ConditionError } from '../../src/definition/errors.ts';
 
 const output = {
   status: 'ok',

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
 import {
   LightProcessError,
   UsageError,
   WorkflowFileError,
   WorkflowValidationError,
-} from '../../src/errors.ts';
-import { Node } from '../../src/model/node.ts';
+} from '../../src/definition/errors.ts';
+import { EXIT, exitCodeFor } from '../../src/faces/cli/exit-codes.ts';
+import { Node } from '../../src/sdk/node.ts';
 import { light } from './cli-support.ts';
 
 test('toJSON carries code, message and subject, never the stack or cause', () => {
@@ -71,4 +71,10 @@ test('light check validates a packed file too and reports an unexpected error as
   const check = await light('check', file);
   assert.equal(check.code, 1);
   assert.match(check.stdout, /cycle a -> a has no maxIterations/);
+});
+
+test('the engine refusing a variable or the input is an input error: exit 2, decided in exit-codes alone', () => {
+  assert.equal(exitCodeFor(new LightProcessError('ENV_MISSING', 'x')), EXIT.usage);
+  assert.equal(exitCodeFor(new LightProcessError('INPUT_INVALID', 'x')), EXIT.usage);
+  assert.equal(exitCodeFor(new LightProcessError('REMOTE_FAILED', 'x')), EXIT.failed);
 });

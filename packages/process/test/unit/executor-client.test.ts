@@ -4,9 +4,9 @@ import {
   LightRunHttpError,
   LightRunProtocolError,
   LightRunUnreachableError,
-} from '../../src/client/errors.ts';
-import type { FetchLike } from '../../src/client/http.ts';
-import { LightRunClient } from '../../src/client/light-run-client.ts';
+} from '../../src/adapters/light-run/errors.ts';
+import type { FetchLike } from '../../src/adapters/light-run/http.ts';
+import { LightRunClient } from '../../src/adapters/light-run/light-run-client.ts';
 
 // The client's own logic against a scripted `fetch`: error mapping, bounded calls and the
 // NDJSON log stream. Its behaviour against a real light-run is covered by the e2e suites.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LightProcessError } from '../../src/errors.ts';
-import { executeWorkflow } from '../../src/execution/execute.ts';
-import { InMemoryRunner, type MemoryStepContext } from '../../src/execution/memory-runner.ts';
-import type { LinkDefinition, WorkflowDefinition, WorkflowNode } from '../../src/model/definitions.ts';
+import { InMemoryRunner, type MemoryStepContext } from '../../src/adapters/memory/memory-runner.ts';
+import type { LinkDefinition, WorkflowDefinition, WorkflowNode } from '../../src/definition/definitions.ts';
+import { LightProcessError } from '../../src/definition/errors.ts';
+import { executeWorkflow } from '../../src/engine/execute.ts';
 
 function workflow(
   nodes: (Partial<WorkflowNode> & { id: string })[],

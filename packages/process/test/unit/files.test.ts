@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { NodeFilesError, WorkflowFileError } from '../../src/errors.ts';
+import { NodeFilesError, WorkflowFileError } from '../../src/definition/errors.ts';
 import { loadWorkflow, loadWorkflowFromFolder } from '../../src/files/load-workflow.ts';
 import { readNodeFiles } from '../../src/files/read-node-files.ts';
 import { saveWorkflowToFolder } from '../../src/files/save-workflow.ts';

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { DefinitionError } from '../../src/errors.ts';
-import { Link } from '../../src/model/link.ts';
-import { Node } from '../../src/model/node.ts';
-import { Workflow } from '../../src/model/workflow.ts';
-import { Schema } from '../../src/schema/schema.ts';
+import { DefinitionError } from '../../src/definition/errors.ts';
+import { Schema } from '../../src/definition/schema/schema.ts';
+import { Link } from '../../src/sdk/link.ts';
+import { Node } from '../../src/sdk/node.ts';
+import { Workflow } from '../../src/sdk/workflow.ts';
 
 const hello = new Node({ id: 'hello', image: 'localhost/light-node', entrypoint: 'node index.js' });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { WorkflowFileError } from '../../src/errors.ts';
+import { WorkflowFileError } from '../../src/definition/errors.ts';
 import { loadWorkflowFile, loadWorkflowFromFolder } from '../../src/files/load-workflow.ts';
 import { PACKED_FORMAT, packWorkflow, unpackWorkflow } from '../../src/files/pack.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../../src/errors.ts';
-import { modeFromEnv } from '../../src/local/connect.ts';
+import { modeFromEnv } from '../../src/adapters/light-run/local/connect.ts';
+import { UsageError } from '../../src/definition/errors.ts';
 
 test('modeFromEnv without LIGHT_RUN_URL is all-in-one and carries the isolation settings', () => {
   assert.deepEqual(modeFromEnv({}, { memory: '64m', gpus: 'all' }), {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluateCondition } from '../../src/conditions/evaluate.ts';
-import { executeWorkflow } from '../../src/execution/execute.ts';
-import { InMemoryRunner, type MemoryStepHandler } from '../../src/execution/memory-runner.ts';
-import { type Activation, Scheduler } from '../../src/execution/scheduler.ts';
-import type { LinkDefinition, WorkflowDefinition } from '../../src/model/definitions.ts';
+import { InMemoryRunner, type MemoryStepHandler } from '../../src/adapters/memory/memory-runner.ts';
+import { evaluateCondition } from '../../src/definition/conditions/evaluate.ts';
+import type { LinkDefinition, WorkflowDefinition } from '../../src/definition/definitions.ts';
+import { executeWorkflow } from '../../src/engine/execute.ts';
+import { type Activation, Scheduler } from '../../src/engine/scheduler.ts';
 
 /** A workflow whose nodes' entrypoints are their ids (the in-memory runner tells them apart so). */
 function workflow(

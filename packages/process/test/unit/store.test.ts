@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { assertNoLeaks } from '../../../../test/support/leaks.ts';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { HistoryStore } from '../../src/store/history-store.ts';
+import { HistoryStore } from '../../src/faces/server/store/history-store.ts';
 
 const line = (text: string) => ({ stream: 'stdout' as const, line: text, time: new Date().toISOString() });
 

@@ -3,13 +3,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { tempDir } from '../../../../test/support/temp.ts';
-import { LightProcessError } from '../../src/errors.ts';
-import { resolveEnvNames, resolveWorkflowEnv } from '../../src/execution/env-policy.ts';
+import { LightProcessError } from '../../src/definition/errors.ts';
+import { filesMapProblems } from '../../src/definition/file-path.ts';
+import { resolveEnvNames, resolveWorkflowEnv } from '../../src/engine/env-policy.ts';
+import { acceptedHosts, hostName } from '../../src/faces/server/browser-guard.ts';
+import { checkBodyShape } from '../../src/faces/server/json-body.ts';
 import { readLightignore } from '../../src/files/ignore.ts';
 import { readNodeFiles } from '../../src/files/read-node-files.ts';
-import { filesMapProblems } from '../../src/model/file-path.ts';
-import { acceptedHosts, hostName } from '../../src/server/browser-guard.ts';
-import { checkBodyShape } from '../../src/server/json-body.ts';
 
 const node = { kind: 'node', id: 'n' } as const;
 

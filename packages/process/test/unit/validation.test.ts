@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WorkflowValidationError } from '../../src/errors.ts';
-import type { WorkflowDefinition } from '../../src/model/definitions.ts';
+import type { WorkflowDefinition } from '../../src/definition/definitions.ts';
+import { WorkflowValidationError } from '../../src/definition/errors.ts';
 import { assertValidWorkflow } from '../../src/validation/assert-valid.ts';
 import { validateWorkflow } from '../../src/validation/validate-workflow.ts';
 

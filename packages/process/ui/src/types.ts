@@ -1,8 +1,8 @@
 // The API shapes the UI reads. Run records and events come straight from the server's own types.
 /** Events of a run's stream, and the run records of the history. */
-export type { RunEvent } from '../../src/server/event-types.ts';
+export type { RunEvent } from '../../src/faces/server/event-types.ts';
 /** Runs as the API answers them. */
-export type { NodeRecord, RunPage, RunRecord, RunSummary } from '../../src/store/types.ts';
+export type { NodeRecord, RunPage, RunRecord, RunSummary } from '../../src/faces/server/store/types.ts';
 
 /** A workflow as `GET /api/workflows` lists it. */
 export interface WorkflowSummary {

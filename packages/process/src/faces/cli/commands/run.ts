@@ -1,0 +1,133 @@
+import { type Command, Option } from 'commander';
+import { connectRunner, modeFromEnv } from '../../../adapters/light-run/local/connect.ts';
+import type { WorkflowDefinition } from '../../../definition/definitions.ts';
+import { UsageError } from '../../../definition/errors.ts';
+import { executeWorkflow } from '../../../engine/execute.ts';
+import { type PreparedRun, prepareRun } from '../../../engine/prepare.ts';
+import type { WorkflowResult } from '../../../engine/types.ts';
+import { loadNodeFromFolder } from '../../../files/load-node.ts';
+import { loadWorkflowWithSources } from '../../../files/load-workflow.ts';
+import { createProgressPrinter } from '../../../sdk/progress-printer.ts';
+import type { ValidateOptions } from '../../../validation/validate-workflow.ts';
+import { EXIT, setExitCode } from '../exit-codes.ts';
+import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
+import { colors, eprintln, printJson, println } from '../io.ts';
+import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
+import { durationOption } from '../options.ts';
+
+interface RunFlags extends IsolationFlags {
+  node?: string;
+  input?: string;
+  json?: boolean;
+  timeout?: number;
+}
+
+/** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout duration]` and `light run --node <dir>`. */
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description('run a workflow (or one node) in containers through light-run')
+    .argument('[workflow]', 'workflow folder, workflow.json or packed file')
+    .option('--node <dir>', 'run one node folder as a one-node workflow')
+    .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .addOption(
+      new Option('--timeout <duration>', 'workflow timeout: milliseconds, or 90s, 5m, 2h').argParser(
+        durationOption,
+      ),
+    );
+  addIsolationOptions(command)
+    .addHelpText(
+      'after',
+      '\nLIGHT_RUN_URL (+ LIGHT_RUN_TOKEN) selects a running light-run; unset, a local one is started.',
+    )
+    .action(async (path: string | undefined, flags: RunFlags) => {
+      const target = await loadTarget(path, flags.node);
+      const input = await readInputOption(flags.input ?? '{}');
+      // Checked (with the files each problem comes from) before any light-run is started; the
+      // executor then runs this prepared definition without checking it again.
+      const prepared = prepareRun(target.definition, input, { env: process.env, sources: target.sources });
+      const result = await runWithProgress(prepared, flags);
+      if (flags.json) printJson(result);
+      else printSummary(prepared.definition, result);
+      if (result.error?.code === 'WORKFLOW_CANCELLED') setExitCode(EXIT.interrupted);
+      else if (!result.success) setExitCode(EXIT.failed);
+    });
+}
+
+async function loadTarget(
+  path: string | undefined,
+  nodeDir: string | undefined,
+): Promise<{ definition: unknown; sources: ValidateOptions }> {
+  if (path && nodeDir) throw new UsageError('give either a workflow or --node <dir>, not both');
+  if (nodeDir) {
+    const node = await loadNodeFromFolder(nodeDir);
+    return { definition: { id: node.id, nodes: [node] }, sources: {} };
+  }
+  const loaded = await loadWorkflowWithSources(path ?? '.');
+  return { definition: loaded.definition, sources: { file: loaded.file, nodeFiles: loaded.nodeFiles } };
+}
+
+async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<WorkflowResult> {
+  const { definition, input } = prepared;
+  const c = colors();
+  const mode = modeFromEnv(process.env, isolationOf(flags));
+  const live = Boolean(process.stderr.isTTY);
+  const controller = new AbortController();
+  // SIGTERM is handled like Ctrl-C: without it, Node would exit at once and leave the
+  // local light-run and the runs behind.
+  const onSignal = (): void => {
+    eprintln(c.yellow('interrupted: cancelling the runs and cleaning up...'));
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // The local light-run's own log lines go through the printer once it exists.
+    let note = (line: string): void => eprintln(c.dim(line));
+    const localLog = mode.mode === 'all-in-one' ? { ...mode, onLog: (line: string) => note(line) } : mode;
+    if (mode.mode === 'all-in-one') eprintln(c.dim('starting a local light-run...'));
+    await using connection = await connectRunner(localLog);
+    eprintln(c.dim(`light-run: ${connection.client.url} (${connection.mode})`));
+    const printer = createProgressPrinter({
+      write: (text) => process.stderr.write(text),
+      live,
+      color: live && !process.env.NO_COLOR,
+      nodeIds: definition.nodes.map((n) => n.id),
+    });
+    note = printer.note;
+    try {
+      return await executeWorkflow(definition, input, {
+        runner: connection.client,
+        signal: controller.signal,
+        env: process.env,
+        ...(flags.timeout ? { timeout: flags.timeout } : {}),
+        onNodeStart: printer.onNodeStart,
+        onNodeEnd: printer.onNodeEnd,
+        onLog: printer.onLog,
+      });
+    } finally {
+      printer.close();
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+function printSummary(definition: WorkflowDefinition, result: WorkflowResult): void {
+  const c = colors();
+  const took = `${(result.duration / 1000).toFixed(1)}s`;
+  for (const problem of result.teardownErrors ?? []) eprintln(`${c.yellow('warning')} ${problem.message}`);
+  if (!result.success) {
+    println(`${c.red('failed')} ${definition.id} after ${took}: ${result.error?.message ?? 'unknown error'}`);
+    return;
+  }
+  println(`${c.green('succeeded')} ${definition.id} in ${took}`);
+  const sources = new Set(definition.links.filter((l) => l.maxIterations === undefined).map((l) => l.from));
+  for (const node of definition.nodes) {
+    const r = result.results[node.id];
+    if (r?.status !== 'succeeded' || sources.has(node.id)) continue;
+    println(`${c.bold(node.id)} ${JSON.stringify(r.output, null, 2)}`);
+  }
+}

@@ -1,0 +1,101 @@
+import pc from 'picocolors';
+import type { ExecuteOptions, NodeResult } from '../engine/types.ts';
+
+/** Options of `createProgressPrinter`. */
+export interface ProgressPrinterOptions {
+  /** Where to write (progress and logs belong on stderr). */
+  write: (text: string) => void;
+  /** Redraw a live per-node status block (a terminal); otherwise print plain lines. @default false */
+  live?: boolean;
+  /** Colour the output. @default false */
+  color?: boolean;
+  /** Node ids in display order (the status block lists them all from the start). */
+  nodeIds: readonly string[];
+}
+
+/** The execute callbacks that print, `note(line)` for other lines, and `close()` to stop redrawing. */
+export type ProgressPrinter = Required<Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog'>> & {
+  /** Prints a line that is not a node log (e.g. light-run's own log), dimmed. */
+  note(line: string): void;
+  /** Stops redrawing and leaves the final status block in place. */
+  close(): void;
+};
+
+interface Row {
+  state: string;
+  startedAt?: number;
+  durationMs?: number;
+  iteration: number;
+}
+
+/**
+ * Prints a workflow's progress: node logs prefixed by node id, and node states with their
+ * durations. Live mode keeps a status block under the logs and redraws it in place;
+ * plain mode prints one line per event (for pipes, files and CI logs).
+ */
+export function createProgressPrinter(options: ProgressPrinterOptions): ProgressPrinter {
+  const c = pc.createColors(options.color ?? false);
+  const rows = new Map<string, Row>(options.nodeIds.map((id) => [id, { state: 'waiting', iteration: 0 }]));
+  const width = Math.min(24, Math.max(4, ...options.nodeIds.map((id) => id.length)));
+  let drawn = 0;
+  const paint = (state: string): string =>
+    state === 'succeeded'
+      ? c.green(state)
+      : state === 'running'
+        ? c.cyan(state)
+        : state === 'skipped' || state === 'waiting'
+          ? c.dim(state)
+          : c.red(state);
+  const seconds = (row: Row): string => {
+    const ms = row.durationMs ?? (row.startedAt ? Date.now() - row.startedAt : undefined);
+    return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)}s`;
+  };
+  const block = (): string =>
+    [...rows.entries()]
+      .map(
+        ([id, row]) =>
+          `  ${id.padEnd(width)} ${paint(row.state)}${seconds(row)}${row.iteration > 1 ? c.dim(` x${row.iteration}`) : ''}\n`,
+      )
+      .join('');
+  const print = (text: string): void => {
+    if (!options.live) {
+      options.write(text);
+      return;
+    }
+    const clear = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
+    const status = block();
+    drawn = rows.size;
+    options.write(`${clear}${text}${status}`);
+  };
+  const timer = options.live ? setInterval(() => print(''), 500) : undefined;
+  timer?.unref();
+  return {
+    onNodeStart: ({ nodeId, iteration }) => {
+      rows.set(nodeId, { state: 'running', startedAt: Date.now(), iteration });
+      print(
+        options.live
+          ? ''
+          : `${c.cyan('start')} ${nodeId}${iteration > 1 ? ` (iteration ${iteration})` : ''}\n`,
+      );
+    },
+    onNodeEnd: ({ nodeId, result }) => {
+      rows.set(nodeId, { state: result.status, durationMs: result.duration, iteration: result.iterations });
+      print(options.live ? '' : endLine(nodeId, result, paint));
+    },
+    onLog: ({ nodeId, stream, line }) => {
+      const tag = `[${nodeId}]`;
+      print(`${stream === 'stderr' ? c.yellow(tag) : c.dim(tag)} ${line}\n`);
+    },
+    note: (line) => print(`${c.dim(line)}\n`),
+    close: () => {
+      if (timer) clearInterval(timer);
+      if (options.live) print('');
+    },
+  };
+}
+
+function endLine(nodeId: string, result: NodeResult, paint: (state: string) => string): string {
+  const took = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
+  const why = result.error && result.status !== 'skipped' ? `: ${result.error.message.split('\n')[0]}` : '';
+  return `${paint(result.status)} ${nodeId}${took}${why}\n`;
+}
