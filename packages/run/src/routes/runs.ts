@@ -2,19 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listQuery, stateQuery } from '../api/queries.ts';
 import { runBody, stopBody } from '../api/schemas.ts';
+import { runQuery } from '../api/stream-lines.ts';
 import { ValidationError } from '../errors/light-run-error.ts';
 import { parseOrThrow } from '../errors/validate.ts';
 import type { ServerContext } from '../server/context.ts';
 import { checkRunNetworks } from './run-networks.ts';
+import { streamRun } from './run-stream.ts';
 
 const idParams = z.object({ id: z.string() });
 
 /**
- * `POST /run`, `GET /runs`, `GET /runs/:id`, `POST /runs/:id/cancel|stop|pause|resume`,
+ * `POST /run` (`?stream=ndjson`: see run-stream.ts), `GET /runs`, `GET /runs/:id`, `POST /runs/:id/cancel|stop|pause|resume`,
  * `DELETE /runs/:id`.
  */
 export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/run', async (request, reply) => {
+    const { stream } = parseOrThrow(runQuery, request.query);
     const body = parseOrThrow(runBody, request.body);
     if (body.callbackSecret !== undefined && body.callbackUrl === undefined) {
       throw new ValidationError([{ path: 'callbackUrl', message: 'is required when callbackSecret is set' }]);
@@ -27,6 +30,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
     // tick of the submit, so the lease cannot end between the check and the record.
     if (body.lease !== undefined) ctx.leases.require(body.lease);
     const { state, done } = ctx.manager.submit(body);
+    if (stream) return streamRun(ctx, reply, state, done);
     if (state.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
     // A synchronous run belongs to its request: a client that hangs up cancels it.
     reply.raw.once('close', () => {

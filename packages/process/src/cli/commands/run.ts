@@ -6,6 +6,7 @@ import type { WorkflowResult } from '../../execution/types.ts';
 import { loadNodeFromFolder } from '../../files/load-node.ts';
 import { loadWorkflowWithSources } from '../../files/load-workflow.ts';
 import { connectRunner, modeFromEnv } from '../../local/connect.ts';
+import { warmPoolPlan } from '../../local/warm-pool-plan.ts';
 import type { WorkflowDefinition } from '../../model/definitions.ts';
 import { validateWorkflow } from '../../validation/validate-workflow.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
@@ -83,7 +84,12 @@ async function runWithProgress(
   try {
     // The local light-run's own log lines go through the printer once it exists.
     let note = (line: string): void => eprintln(c.dim(line));
-    const localLog = mode.mode === 'all-in-one' ? { ...mode, onLog: (line: string) => note(line) } : mode;
+    // All-in-one: the local light-run keeps containers warm for this workflow's images.
+    const warmPool = warmPoolPlan([definition]);
+    const localLog =
+      mode.mode === 'all-in-one'
+        ? { ...mode, onLog: (line: string) => note(line), ...(warmPool ? { warmPool } : {}) }
+        : mode;
     if (mode.mode === 'all-in-one') eprintln(c.dim('starting a local light-run...'));
     await using connection = await connectRunner(localLog);
     eprintln(c.dim(`light-run: ${connection.client.url} (${connection.mode})`));
