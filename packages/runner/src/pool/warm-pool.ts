@@ -162,7 +162,8 @@ export class WarmPool {
           process.emitWarning(`light-runner: warm pool could not prepare ${image}: ${String(err)}`);
           return;
         }
-        if (this.closed) {
+        // Closed meanwhile, or full again (a reservation given back while this one started).
+        if (this.closed || list.filter((e) => e.alive).length >= this.config.size) {
           await this.discard(entry);
           return;
         }
