@@ -31,10 +31,11 @@ async function poolContainers(owner: string): Promise<Dockerode.ContainerInfo[]>
 /** A folder workflow of one node running `entrypoint` (no networks: the pool serves it). */
 function writeOneNode(dir: string, id: string, entrypoint: string): string {
   const wf = join(dir, id);
-  mkdirSync(wf, { recursive: true });
+  mkdirSync(join(wf, 'n'), { recursive: true });
+  writeFileSync(join(wf, 'workflow.json'), JSON.stringify({ id, nodes: [{ id: 'n', dir: 'n' }] }));
   writeFileSync(
-    join(wf, 'workflow.json'),
-    JSON.stringify({ id, nodes: [{ id: 'n', image: 'localhost/light-sh', entrypoint }] }),
+    join(wf, 'n', '.node.json'),
+    JSON.stringify({ id: 'n', image: 'localhost/light-sh', entrypoint }),
   );
   return wf;
 }
@@ -101,7 +102,6 @@ describe('the warm pool of all-in-one mode', () => {
 
   test('light run: the node runs in a parked container, and the pool is gone when it exits', async () => {
     using dir = tempDir('pool-run');
-    scope.tempPaths.add(dir.path);
     const wf = writeOneNode(
       dir.path,
       'pooled',
@@ -124,7 +124,6 @@ describe('the warm pool of all-in-one mode', () => {
 
   test('light run killed with SIGKILL: its light-run removes the parked containers and the pooled node', async () => {
     using dir = tempDir('pool-killed');
-    scope.tempPaths.add(dir.path);
     const wf = writeOneNode(dir.path, 'killed', 'test -e /.light/entry.sh && echo POOLED-KILL-ME; sleep 300');
     const { child } = spawnLight(['run', wf], { env: { LIGHT_RUN_URL: '', LIGHT_RUN_TOKEN: '' } });
     scope.pids.add(child.pid as number);
@@ -140,7 +139,6 @@ describe('the warm pool of all-in-one mode', () => {
 
   test('light serve: parked containers for the served workflows, all gone once it stops', async () => {
     using dir = tempDir('pool-serve');
-    scope.tempPaths.add(dir.path);
     writeOneNode(dir.path, 'served', 'echo served');
     const { child, done } = spawnLight(['serve', dir.path, '--port', '0'], {
       env: { LP_API_KEY: '', LIGHT_RUN_URL: '', LIGHT_RUN_TOKEN: '' },

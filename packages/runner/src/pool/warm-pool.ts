@@ -44,6 +44,8 @@ export class WarmPool {
   private readonly held = new Map<string, { entry: PoolEntry; at: number }>();
   /** Run ids of containers being prepared or parked: the reaper leaves them alone. */
   private readonly reserved = new Set<string>();
+  /** Called (then dropped) each time a container is parked: ready() waits on them. */
+  private readonly parkedListeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -64,12 +66,18 @@ export class WarmPool {
     return this.reserved.has(runId);
   }
 
-  /** Resolves once every image's refill has settled (full, or a preparation failed). */
-  async ready(): Promise<void> {
+  /**
+   * Resolves once every image has `minimum` live parked containers, or its refill stopped
+   * (a preparation failed), or the pool closed.
+   */
+  async ready(minimum = this.config.size): Promise<void> {
     while (!this.closed) {
-      const pending = [...this.refilling.values()];
+      const short = this.config.images.filter(
+        (image) => (this.parked.get(image) ?? []).filter((e) => e.alive).length < minimum,
+      );
+      const pending = short.flatMap((image) => this.refilling.get(image) ?? []);
       if (pending.length === 0) return;
-      await Promise.all(pending);
+      await Promise.race([...pending, new Promise<void>((resolve) => this.parkedListeners.add(resolve))]);
     }
   }
 
@@ -168,6 +176,8 @@ export class WarmPool {
           return;
         }
         list.push(entry);
+        for (const listener of this.parkedListeners) listener();
+        this.parkedListeners.clear();
       }
     })().finally(() => this.refilling.delete(image));
     this.refilling.set(image, loop);

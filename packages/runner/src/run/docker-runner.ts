@@ -246,9 +246,12 @@ export class DockerRunner implements AsyncDisposable {
     await this.networks.removeIfUnused(this.ctx.defaultNetwork.name);
   }
 
-  /** warm-pool hook: resolves once the warm pool is filled (or a preparation failed); at once without it. */
-  async warmUp(): Promise<void> {
-    await this.pool?.ready();
+  /**
+   * warm-pool hook: resolves once the warm pool holds `minimum` parked containers per image
+   * (default: full), or a preparation failed; at once without it.
+   */
+  async warmUp(options: { minimum?: number } = {}): Promise<void> {
+    await this.pool?.ready(options.minimum);
   }
 
   /** Same as {@link close}. */
