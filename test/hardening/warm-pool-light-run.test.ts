@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { type LightRunProc, startLightRun } from '../support/light-run-proc.ts';
-import { containersGone, logText, runSync } from '../support/run-api.ts';
+import { containersGone, logText, runSync, startDetached, waitEnd, waitForLog } from '../support/run-api.ts';
 import { assertNoLeaksOf, leakScope, track } from '../support/scoped-leaks.ts';
+import { tempDir } from '../support/temp.ts';
 
 // light-run with a warm pool against one without: a run that takes a parked container
 // must be indistinguishable from a cold one (results, isolation seen from inside, identity,
@@ -218,5 +219,36 @@ describe('a warm-pool run through light-run against a cold one', () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.match(JSON.stringify(body), /stream/);
+  });
+  test('a pooled detached run survives a SIGKILL of its light-run: the next one over the data dir re-attaches it by its id, and the parked ones are reaped', async () => {
+    using dir = tempDir('pool-restart');
+    const first = track(
+      scope,
+      await startLightRun({ dataDir: dir.path, args: ['--warm-pool', IMAGE, '--warm-pool-size', '1'] }),
+    );
+    const before = await parked(first, 1);
+    const run = await startDetached(first, {
+      image: IMAGE,
+      entrypoint: 'test -e /.light/entry.sh && echo pooled-up; sleep 4; echo finished',
+    });
+    assert.ok(before.has(run.id), 'the detached run took the parked container');
+    await waitForLog(first, run.id, 'pooled-up');
+    await parked(first, 1);
+    await first.stop('SIGKILL');
+    // The same data dir (so the same owner), no pool this time.
+    const second = track(scope, await startLightRun({ dataDir: dir.path }));
+    try {
+      const end = await waitEnd(second, run.id, 30_000);
+      assert.equal(end.status, 'succeeded', JSON.stringify(end));
+      assert.match(await logText(second, run.id), /^pooled-up\n(.*\n)*finished\n$/);
+      await containersGone(run.id);
+      assert.deepEqual(
+        [...(await parked(second, 0))],
+        [],
+        'the parked container of the dead light-run was reaped',
+      );
+    } finally {
+      await second[Symbol.asyncDispose]();
+    }
   });
 });
