@@ -17,6 +17,7 @@ import { load } from './load.ts';
 import { makespan } from './makespan.ts';
 import { overhead } from './overhead.ts';
 import { scheduler } from './scheduler.ts';
+import { speed } from './speed.ts';
 import { warmStart } from './warm-start.ts';
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = {
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   load,
   artifacts,
   'warm-start': warmStart,
+  speed,
 };
 
 const USAGE = `usage: npm run bench -- [--only ${Object.keys(SECTIONS).join(',')}] [--runs N] [--quick]

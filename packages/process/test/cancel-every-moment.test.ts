@@ -153,12 +153,14 @@ describe('cancellation reaches every container at every moment (real light-run b
     await nothingLeftWithin(result, 5_000 - (Date.now() - abortedAt));
   });
 
-  test('an abort while the output artifact downloads stops the download and leaves nothing within 5 s', async () => {
+  test('an abort while a large output artifact downloads stops the download and leaves nothing within 5 s', async () => {
     await using proxy = await startTcpProxy(lr.url);
     const controller = new AbortController();
     const held = proxy.holdFrom('/artifacts/');
+    // Over the 1 MiB a stream's end line inlines: this output is downloaded from the artifact route.
+    const big = `{ printf '{"done":true,"pad":"'; head -c 1200000 /dev/zero | tr '\\0' a; printf '"}'; } > .lp-output.json`;
     const running = executeWorkflow(
-      workflow('outputs', 'echo \'{"done":true}\' > .lp-output.json'),
+      workflow('outputs', big),
       {},
       { runner: clientOf(proxy.url), runId: 'outputs', signal: controller.signal },
     );

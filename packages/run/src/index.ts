@@ -47,6 +47,8 @@ export {
   runStatus,
   stopBody,
 } from './api/schemas.ts';
+export type { InlinedArtifact, StreamLine } from './api/stream-lines.ts';
+export { INLINE_ARTIFACT_BYTES, streamLine } from './api/stream-lines.ts';
 export type { LightRunErrorCode } from './errors/catalogue.ts';
 export { ERROR_CATALOGUE } from './errors/catalogue.ts';
 export type { FieldIssue } from './errors/light-run-error.ts';

@@ -90,6 +90,50 @@ test('a pooled run gives the same observable result as a cold run', async () => 
   assert.ok(record?.startedAt);
 });
 
+test("reserve() answers a parked container's id; run() under it is served by that container, with its name, hostname and labels", async () => {
+  const parked = await refilled();
+  const request: RunRequest = {
+    image: 'localhost/light-sh',
+    entrypoint: 'hostname; cat /proc/self/cgroup >/dev/null',
+  };
+  const id = t.runner.reserve(request);
+  assert.ok(id && parked.has(id), `reserved ${id} among ${[...parked]}`);
+  const [container] = await docker.listContainers({
+    filters: JSON.stringify({ label: [`${LABELS.runId}=${id}`] }),
+  });
+  assert.equal(container?.Names[0], `/light-${id}`);
+  const r = await runWithLogs(t.runner, { ...request, id });
+  assert.equal(r.run.id, id);
+  assert.equal(r.result.status, 'succeeded', JSON.stringify(r.result));
+  assert.deepEqual(r.logs, ['stdout:<id>']);
+  assert.equal((await t.runner.get(id))?.status, 'succeeded');
+  assert.deepEqual(await ownContainers(t.owner, 'run'), []);
+});
+
+test('reserve() refuses what the pool cannot serve; unreserve() parks the container again, having run nothing', async () => {
+  const parked = await refilled();
+  assert.equal(
+    t.runner.reserve({ image: 'localhost/light-sh', entrypoint: 'true', networks: ['none'] }),
+    undefined,
+  );
+  assert.equal(t.runner.reserve({ image: 'localhost/light-node', entrypoint: 'true' }), undefined);
+  assert.equal(t.runner.reserve({ image: 'localhost/light-sh', entrypoint: 'true', id: 'mine' }), undefined);
+  const id = t.runner.reserve({ image: 'localhost/light-sh', entrypoint: 'true' });
+  assert.ok(id && parked.has(id));
+  t.runner.unreserve(id);
+  await refilled();
+  assert.ok((await parkedIds()).has(id), 'the reserved container is parked again');
+  // A caller id nobody reserved is a cold run under that id.
+  const own = `pool-own-${process.pid}`;
+  const r = await runWithLogs(t.runner, {
+    image: 'localhost/light-sh',
+    entrypoint: 'test -e /.light/entry.sh || echo cold',
+    id: own,
+  });
+  assert.equal(r.run.id, own);
+  assert.deepEqual(r.logs, ['stdout:cold']);
+});
+
 test('a pooled run without input sees an empty stdin', async () => {
   const parked = await refilled();
   const r = await runWithLogs(t.runner, { image: 'localhost/light-sh', entrypoint: 'wc -c' });

@@ -114,4 +114,68 @@ describe('LightRunClient (scripted fetch)', () => {
     assert.equal((await client.waitForEnd('r')).status, 'succeeded');
     assert.deepEqual(asked.slice(2), ['/runs/r?wait=2s', '/runs/r?wait=2s', '/runs/r?wait=2s']);
   });
+  test('runStream reads the NDJSON lines of POST /run?stream=ndjson in order, with the output inlined', async () => {
+    let asked = '';
+    const lines = [
+      { type: 'run', state: { id: 'r', status: 'running', artifacts: [] } },
+      { type: 'log', stream: 'stdout', line: 'hi', time: 't' },
+      {
+        type: 'end',
+        state: {
+          id: 'r',
+          status: 'succeeded',
+          artifacts: [{ path: 'o.json', bytes: 2, type: 'application/json' }],
+        },
+        inlined: [
+          {
+            path: 'o.json',
+            bytes: 2,
+            type: 'application/json',
+            base64: Buffer.from('{}').toString('base64'),
+          },
+        ],
+      },
+    ];
+    const fetch: FetchLike = async (url) => {
+      asked = url;
+      return new Response(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), {
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+    };
+    const got: string[] = [];
+    await new LightRunClient({ url: URL_, fetch }).runStream(
+      { image: 'i', files: { a: '' } },
+      { onLine: (l) => got.push(l.type === 'log' ? `log:${l.line}` : `${l.type}:${l.state.status}`) },
+    );
+    assert.equal(asked, `${URL_}/run?stream=ndjson`);
+    assert.deepEqual(got, ['run:running', 'log:hi', 'end:succeeded']);
+  });
+
+  test('runStream: a light-run without streams answers its plain state, passed on as the run line', async () => {
+    const fetch: FetchLike = async () => json(202, { id: 'r', status: 'queued', artifacts: [] });
+    const got: string[] = [];
+    await new LightRunClient({ url: URL_, fetch }).runStream(
+      { image: 'i', files: { a: '' } },
+      { onLine: (l) => got.push(`${l.type}:${l.type === 'log' ? l.line : l.state.id}`) },
+    );
+    assert.deepEqual(got, ['run:r']);
+  });
+
+  test('runStream: a line that is not the wire shape is a protocol error naming the URL', async () => {
+    const fetch: FetchLike = async () =>
+      new Response('{"type":"run","state":{"id":"r","status":"exploded"}}\n', {
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+    await assert.rejects(
+      new LightRunClient({ url: URL_, fetch }).runStream(
+        { image: 'i', files: { a: '' } },
+        { onLine: () => {} },
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof LightRunProtocolError);
+        assert.match(error.message, new RegExp(`${URL_}/run\\?stream=ndjson`));
+        return true;
+      },
+    );
+  });
 });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { listQuery, stateQuery } from '../api/queries.ts';
 import { errorBody, runBody, runList, runState, stopBody } from '../api/schemas.ts';
+import { runQuery } from '../api/stream-lines.ts';
 import { ValidationError } from '../errors/light-run-error.ts';
 import type { ServerContext } from '../server/context.ts';
 import { defineRoute, type RouteSpec } from '../server/route-spec.ts';
 import { checkRunNetworks } from './run-networks.ts';
+import { streamRun } from './run-stream.ts';
 
 const idParams = z.object({ id: z.string() });
 const notFound = { description: 'RUN_NOT_FOUND', schema: errorBody };
@@ -29,7 +31,8 @@ function actionRoute(
 }
 
 /**
- * `POST /run`, `GET /runs`, `GET /runs/:id`, `POST /runs/:id/cancel|stop|pause|resume`,
+ * `POST /run` (`?stream=ndjson`: see run-stream.ts), `GET /runs`, `GET /runs/:id`,
+ * `POST /runs/:id/cancel|stop|pause|resume`,
  * `DELETE /runs/:id`.
  */
 export function runRoutes(ctx: ServerContext): RouteSpec[] {
@@ -40,15 +43,20 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
       operationId: 'run',
       summary: 'Runs one container: answers its final state, or 202 at once when detached',
       tag: 'runs',
+      query: runQuery,
       body: runBody,
       responses: {
-        200: { description: 'the final state of a synchronous run', schema: runState },
+        200: {
+          description:
+            'the final state of a synchronous run; with `?stream=ndjson`, NDJSON lines instead: `run` (the first state), `log` lines, then `end` (the final state, small artifacts inlined)',
+          schema: runState,
+        },
         202: { description: 'a detached run, queued or running (Location: /runs/<id>)', schema: runState },
         400: { description: 'INVALID_REQUEST or NETWORK_NOT_ALLOWED, naming the field', schema: errorBody },
         404: { description: 'LEASE_NOT_FOUND', schema: errorBody },
         503: { description: 'SHUTTING_DOWN or TOO_MANY_SERVICES', schema: errorBody },
       },
-      handler: async ({ body, reply }) => {
+      handler: async ({ query, body, reply }) => {
         if (body.callbackSecret !== undefined && body.callbackUrl === undefined) {
           throw new ValidationError([
             { path: 'callbackUrl', message: 'is required when callbackSecret is set' },
@@ -62,6 +70,7 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
         // tick of the submit, so the lease cannot end between the check and the record.
         if (body.lease !== undefined) ctx.leases.require(body.lease);
         const { state, done } = ctx.manager.submit(body);
+        if (query.stream) return streamRun(ctx, reply, state, done);
         if (state.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
         // A synchronous run belongs to its request: a client that hangs up cancels it.
         reply.raw.once('close', () => {

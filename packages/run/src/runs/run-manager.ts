@@ -66,7 +66,11 @@ export class RunManager {
     if (this.closing) throw new LightRunError('SHUTTING_DOWN', 'light-run is shutting down');
     const service = body.service === true;
     if (service) this.slots.assertServiceRoom();
-    const id = randomUUID();
+    // A run that starts at once may take a warm container: its id becomes the run's id.
+    const reserved = this.slots.hasRoom(service)
+      ? this.deps.runner.reserve?.(toRunRequest(undefined, body))
+      : undefined;
+    const id = reserved ?? randomUUID();
     const detached = body.detached === true || service;
     const record: StoredRun = { state: queuedState(id, body.image, detached) };
     if (body.callbackUrl) {
@@ -80,6 +84,7 @@ export class RunManager {
       this.deps.logs.open(id);
     } catch (err) {
       // Unrecorded, the run could never be found again: it does not start at all.
+      if (reserved !== undefined) this.deps.runner.unreserve?.(reserved);
       for (const undo of [() => this.deps.logs.remove(id), () => this.deps.records.delete(id)]) {
         try {
           undo();
@@ -101,6 +106,8 @@ export class RunManager {
       this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
       handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
     } catch (err) {
+      // A warm container reserved for this run goes back (nothing when there was none).
+      this.deps.runner.unreserve?.(id);
       this.finish(id, failedResult(id, err));
       this.slots.release(id);
       return;

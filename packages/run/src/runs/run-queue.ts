@@ -19,6 +19,11 @@ export class RunQueue {
     return false;
   }
 
+  /** Whether a run enqueued now would start at once. */
+  hasRoom(): boolean {
+    return this.active < this.max && this.waiting.length === 0;
+  }
+
   /** Takes a slot without waiting, for a run that is already going (re-attached at start). */
   occupy(): void {
     this.active += 1;

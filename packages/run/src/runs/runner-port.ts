@@ -20,6 +20,10 @@ export interface LogOptions {
  */
 export interface RunnerPort {
   run(request: RunRequest, options?: LogOptions): RunHandle;
+  /** Reserves a warm container for a request and answers the id to run it under; undefined: run cold. */
+  reserve?(request: RunRequest): string | undefined;
+  /** Gives back a reservation that will not run. */
+  unreserve?(id: string): void;
   attach(id: string, options?: LogOptions): Promise<RunHandle>;
   get(id: string): Promise<RunnerRunView | undefined> | RunnerRunView | undefined;
   remove(id: string): Promise<unknown>;

@@ -5,10 +5,10 @@ import type { runBody } from '../api/schemas.ts';
 /** A `POST /run` body after validation (defaults applied). */
 export type ParsedRunBody = z.output<typeof runBody>;
 
-/** Translates a validated `POST /run` body into the runner's request for run `id`. */
-export function toRunRequest(id: string, body: ParsedRunBody): RunRequest {
+/** Translates a validated `POST /run` body into the runner's request for run `id` (no id: the runner's choice). */
+export function toRunRequest(id: string | undefined, body: ParsedRunBody): RunRequest {
   const request: RunRequest = {
-    id,
+    ...(id !== undefined ? { id } : {}),
     image: body.image,
     files: body.files,
     // Detached runs must be re-attachable by the next light-run process, so the runner persists them.

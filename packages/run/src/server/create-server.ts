@@ -28,6 +28,32 @@ import { registerOversizeBody } from './oversize-body.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
 import { createRunner } from './runner.ts';
 
+/**
+ * How long, in ms, creation waits for the first parked container of each warm-pool image
+ * (its preparation runs alongside the rest of the start); past it light-run serves anyway
+ * and runs go cold until the pool fills (a slow pull, say).
+ */
+const WARM_UP_WAIT_MS = 5_000;
+
+/** Waits for one parked container per warm-pool image, at most WARM_UP_WAIT_MS. */
+async function warmUpBounded(
+  runner: ReturnType<typeof createRunner>,
+  log: (line: string) => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    runner.warmUp({ minimum: 1 }).then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), WARM_UP_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late)
+    log(
+      `light-run: the warm pool is not ready after ${WARM_UP_WAIT_MS} ms; serving, runs go cold until it is`,
+    );
+}
+
 /** How long, in ms, shutdown lets open connections finish before closing them. */
 const CONNECTION_GRACE_MS = 5000;
 
@@ -96,6 +122,8 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   if (orphans.length > 0)
     options.log(`light-run: cancelled ${orphans.length} run(s) whose lease ended: ${orphans.join(', ')}`);
   await retention.start();
+  // The first runs should find a parked container: wait (bounded) for one per pool image.
+  if (options.warmPool) await warmUpBounded(runner, options.log);
   // Say once, at start, which limits this host does not enforce in the kernel (see light-runner's README).
   const enforced = await runner.enforcement().catch((err: unknown) => {
     options.log(`light-run: probing the host's enforcement failed: ${(err as Error).message}`);

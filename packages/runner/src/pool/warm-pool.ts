@@ -2,26 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { engineStatus } from '../engine/engine.ts';
 import { pullImage } from '../engine/pull-image.ts';
 import { LABELS } from '../labels.ts';
+import type { ContainerSource } from '../run/container-source.ts';
 import { containerSpec } from '../run/container-spec.ts';
 import { quotaBytes } from '../run/disk-watch.ts';
 import type { RunContext } from '../run/run-context.ts';
 import type { ValidRequest } from '../run/validate-request.ts';
 import { PARK_COMMAND, POOL_WORKDIR, type PoolEntry } from './pool-entry.ts';
 import type { ResolvedWarmPool } from './pool-options.ts';
+import { pooledSource } from './pooled-source.ts';
 
 /** Value of the kind label of pooled containers (kept after release: labels cannot change). */
 export const POOL_KIND = 'pool';
 
 /**
  * Whether a request can be served by a parked container: its image is pooled, it names
- * no networks (the parked container sits on the default network with the id alias), no
- * caller id or labels (both are fixed at create), the default workdir, and an entrypoint
- * (the image's own command is replaced by the parking command).
+ * no networks (the parked container sits on the default network), no labels (fixed at
+ * create), the default workdir, and an entrypoint (the image's own command is replaced by
+ * the parking command). The run id is no condition: a caller that wants its own id
+ * reserves a container first and runs under the id the reservation answers.
  */
-export function poolEligible(req: ValidRequest, callerId: boolean, images: readonly string[]): boolean {
+export function poolEligible(req: ValidRequest, images: readonly string[]): boolean {
   return (
     images.includes(req.image) &&
-    !callerId &&
     req.networks.length === 0 &&
     req.workdir === POOL_WORKDIR &&
     req.entrypoint !== undefined &&
@@ -31,15 +33,19 @@ export function poolEligible(req: ValidRequest, callerId: boolean, images: reado
 
 /**
  * Containers started ahead per image, with the spec of a cold run (every security
- * default, the runner's limits, the default network), parked on stdin. take() never
+ * default, the runner's limits, the default network), parked on stdin. reserve() never
  * waits: an empty pool means the cold path. Refills run in the background, one
  * preparation per image at a time.
  */
 export class WarmPool {
   private readonly parked = new Map<string, PoolEntry[]>();
   private readonly refilling = new Map<string, Promise<void>>();
+  /** Containers reserved for a run id (their own), not yet claimed by run(); with when they were reserved. */
+  private readonly held = new Map<string, { entry: PoolEntry; at: number }>();
   /** Run ids of containers being prepared or parked: the reaper leaves them alone. */
   private readonly reserved = new Set<string>();
+  /** Called (then dropped) each time a container is parked: ready() waits on them. */
+  private readonly parkedListeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -60,18 +66,28 @@ export class WarmPool {
     return this.reserved.has(runId);
   }
 
-  /** Resolves once every image's refill has settled (full, or a preparation failed). */
-  async ready(): Promise<void> {
+  /**
+   * Resolves once every image has `minimum` live parked containers, or its refill stopped
+   * (a preparation failed), or the pool closed.
+   */
+  async ready(minimum = this.config.size): Promise<void> {
     while (!this.closed) {
-      const pending = [...this.refilling.values()];
+      const short = this.config.images.filter(
+        (image) => (this.parked.get(image) ?? []).filter((e) => e.alive).length < minimum,
+      );
+      const pending = short.flatMap((image) => this.refilling.get(image) ?? []);
       if (pending.length === 0) return;
-      await Promise.all(pending);
+      await Promise.race([...pending, new Promise<void>((resolve) => this.parkedListeners.add(resolve))]);
     }
   }
 
-  /** Takes a parked container for an eligible request, or undefined (cold path). Never waits. */
-  take(req: ValidRequest, callerId: boolean): PoolEntry | undefined {
-    if (this.closed || !poolEligible(req, callerId, this.config.images)) return undefined;
+  /**
+   * Reserves a parked container for an eligible request, or undefined (cold path). Never
+   * waits. The container's id (its name, hostname, labels and alias carry it) becomes the
+   * run's id: the caller runs the request under it, and {@link claim} hands it over.
+   */
+  reserve(req: ValidRequest): PoolEntry | undefined {
+    if (this.closed || !poolEligible(req, this.config.images)) return undefined;
     const list = this.parked.get(req.image) ?? [];
     let entry = list.shift();
     while (entry && !entry.alive) {
@@ -80,8 +96,42 @@ export class WarmPool {
     }
     this.refill(req.image);
     if (!entry) return undefined;
-    this.reserved.delete(entry.id);
+    this.held.set(entry.id, { entry, at: Date.now() });
     return entry;
+  }
+
+  /** The container reserved under `id`, now owned by its run (the reaper asks the runner's live runs). */
+  claim(id: string): PoolEntry | undefined {
+    const held = this.held.get(id);
+    if (!held) return undefined;
+    this.held.delete(id);
+    this.reserved.delete(id);
+    return held.entry;
+  }
+
+  /**
+   * Gives back a reservation that will not run. The container ran nothing: it is parked
+   * again (or removed when the pool is full, closed, or it died meanwhile).
+   */
+  unreserve(id: string): void {
+    const held = this.held.get(id);
+    if (!held) return;
+    this.held.delete(id);
+    const list = this.parked.get(held.entry.image) ?? [];
+    if (this.closed || !held.entry.alive || list.length >= this.config.size) void this.discard(held.entry);
+    else list.push(held.entry);
+  }
+
+  /**
+   * The source of a claimed container, or undefined when it cannot serve (its image was
+   * re-tagged since it was parked, or it died): then it is removed and the run takes the
+   * cold path under the same id.
+   */
+  async sourceFor(entry: PoolEntry, image: string): Promise<ContainerSource | undefined> {
+    const current = await this.inspectImage(image).catch(() => undefined);
+    if (current === entry.imageId && entry.alive) return pooledSource(entry);
+    await this.discard(entry);
+    return undefined;
   }
 
   /** Removes a container that will not be used (stale image, died while parked). */
@@ -100,7 +150,9 @@ export class WarmPool {
     this.closed = true;
     clearInterval(this.timer);
     await Promise.allSettled([...this.refilling.values()]);
-    const all = [...this.parked.values()].flatMap((list) => list.splice(0));
+    const held = [...this.held.values()].map((h) => h.entry);
+    this.held.clear();
+    const all = [...this.parked.values()].flatMap((list) => list.splice(0)).concat(held);
     await Promise.all(all.map((entry) => this.discard(entry)));
   }
 
@@ -118,19 +170,27 @@ export class WarmPool {
           this.ctx.options.log(`light-runner: warm pool could not prepare ${image}: ${String(err)}`);
           return;
         }
-        if (this.closed) {
+        // Closed meanwhile, or full again (a reservation given back while this one started).
+        if (this.closed || list.filter((e) => e.alive).length >= this.config.size) {
           await this.discard(entry);
           return;
         }
         list.push(entry);
+        for (const listener of this.parkedListeners) listener();
+        this.parkedListeners.clear();
       }
     })().finally(() => this.refilling.delete(image));
     this.refilling.set(image, loop);
   }
 
-  /** Replaces containers parked longer than maxIdleMs, and ones that died. */
+  /** Replaces containers parked longer than maxIdleMs, and ones that died; drops reservations never run. */
   private expireIdle(): void {
     const now = Date.now();
+    for (const [id, held] of this.held) {
+      if (now - held.at < this.config.maxIdleMs) continue;
+      this.held.delete(id);
+      void this.discard(held.entry);
+    }
     for (const [image, list] of this.parked) {
       const keep = list.filter((e) => e.alive && now - e.parkedAt < this.config.maxIdleMs);
       for (const e of list) if (!keep.includes(e)) void this.discard(e);

@@ -15,8 +15,8 @@ import {
 import { DefaultNetwork } from '../network/default-network.ts';
 import { HostFirewall } from '../network/host-firewall.ts';
 import { NetworkManager } from '../network/network-manager.ts';
+import type { PoolEntry } from '../pool/pool-entry.ts';
 import { resolveWarmPool } from '../pool/pool-options.ts'; // warm-pool hook
-import { launchPooled } from '../pool/pooled-launch.ts'; // warm-pool hook
 import { WarmPool } from '../pool/warm-pool.ts'; // warm-pool hook
 import { isTerminal, type RunRecord } from '../state/run-record.ts';
 import { StateStore } from '../state/state-store.ts';
@@ -105,26 +105,67 @@ export class DockerRunner implements AsyncDisposable {
       const id = typeof request?.id === 'string' ? request.id : randomUUID();
       return finishedHandle(failedResult(id, err));
     }
-    // warm-pool hook: an eligible request takes a parked container (and its id), never waiting.
-    const pooled = this.pool?.take(valid, request.id !== undefined);
-    if (pooled) valid = { ...valid, id: pooled.id };
+    // warm-pool hook: a request without an id takes a parked container (and its id); one
+    // with an id gets the container reserved under it, if any. Never waits.
+    let pooled: PoolEntry | undefined;
+    if (request.id === undefined) {
+      pooled = this.pool?.reserve(valid);
+      if (pooled) {
+        this.pool?.claim(pooled.id);
+        valid = { ...valid, id: pooled.id };
+      }
+    } else {
+      pooled = this.pool?.claim(valid.id);
+    }
     if (this.live.has(valid.id)) {
+      if (pooled) void this.pool?.discard(pooled);
       return finishedHandle(
         failedResult(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)),
       );
     }
     const exec = new Execution(valid.id, this.ctx);
+    const run = valid;
     this.track(
       exec,
       this.guard(valid.id, async () => {
-        if (request.id !== undefined && (await this.idTaken(valid.id))) {
-          throw new InvalidRequestError('id', `run ${valid.id} already exists`);
+        if (pooled && this.pool) {
+          // The id was minted by this pool for this run: no record can hold it yet.
+          const source = await this.pool.sourceFor(pooled, run.image);
+          return launch(this.ctx, exec, run, source);
         }
-        if (pooled && this.pool) return launchPooled(this.ctx, exec, valid, pooled, this.pool); // warm-pool hook
-        return launch(this.ctx, exec, valid);
+        if (request.id !== undefined && (await this.idTaken(run.id))) {
+          throw new InvalidRequestError('id', `run ${run.id} already exists`);
+        }
+        return launch(this.ctx, exec, run);
       }),
     );
     return exec.handle(options.onLog);
+  }
+
+  /**
+   * warm-pool hook: reserves a parked container for `request` and returns the run id to
+   * run it under (pass it as `request.id` to {@link run}); undefined when the pool cannot
+   * serve the request (off, ineligible, empty), so the caller picks any id and runs cold.
+   * The id is the parked container's own: its name, hostname, labels and network alias
+   * carry it, so a reserved run is indistinguishable from a cold one with that id. A
+   * reservation never run is given back with {@link unreserve} (or expires after the
+   * pool's maxIdleMs).
+   */
+  reserve(request: RunRequest): string | undefined {
+    if (!this.pool || request.id !== undefined) return undefined;
+    let valid: ReturnType<typeof validateRequest>;
+    try {
+      valid = validateRequest(request);
+    } catch {
+      // run() reports the invalid request itself; a reservation has nothing to add.
+      return undefined;
+    }
+    return this.pool.reserve(valid)?.id;
+  }
+
+  /** warm-pool hook: gives back a reservation that will not be run (the container ran nothing). */
+  unreserve(id: string): void {
+    this.pool?.unreserve(id);
   }
 
   /**
@@ -206,9 +247,12 @@ export class DockerRunner implements AsyncDisposable {
     await this.networks.removeIfUnused(this.ctx.defaultNetwork.name);
   }
 
-  /** warm-pool hook: resolves once the warm pool is filled (or a preparation failed); at once without it. */
-  async warmUp(): Promise<void> {
-    await this.pool?.ready();
+  /**
+   * warm-pool hook: resolves once the warm pool holds `minimum` parked containers per image
+   * (default: full), or a preparation failed; at once without it.
+   */
+  async warmUp(options: { minimum?: number } = {}): Promise<void> {
+    await this.pool?.ready(options.minimum);
   }
 
   /** Same as {@link close}. */

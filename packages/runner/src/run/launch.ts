@@ -13,6 +13,7 @@ import { pumpLogs } from '../logs/pump-logs.ts';
 import type { RunRecord } from '../state/run-record.ts';
 import type { RunResult } from '../types.ts';
 import { raceTimeout } from '../util/race-timeout.ts';
+import type { ContainerSource } from './container-source.ts';
 import { aliasesFor, containerSpec } from './container-spec.ts';
 import { quotaBytes, watchDisk } from './disk-watch.ts';
 import type { Execution } from './execution.ts';
@@ -45,17 +46,24 @@ export function initialRecord(ctx: RunContext, req: ValidRequest): RunRecord {
 }
 
 /**
- * Drives one run this process started: create (pulling the image only on a 404), connect
- * extra networks, upload files and attach in parallel, start, pipe stdin, wait, finalize.
- * Engine round trips: create, put-archive || attach, start, wait, [get-archive...], remove.
+ * Drives one run this process started, whatever gave it its container (`source`: a cold
+ * create, or a parked container of the warm pool): put the container in place with the
+ * request's files, start it, pipe stdin, wait, finalize. Everything after the container is
+ * in place (record, timeout, cancel, logs, disk watch, wait, drain, finalize) is this one
+ * path for both.
  */
-export async function launch(ctx: RunContext, exec: Execution, req: ValidRequest): Promise<RunResult> {
+export async function launch(
+  ctx: RunContext,
+  exec: Execution,
+  req: ValidRequest,
+  source: ContainerSource = coldSource,
+): Promise<RunResult> {
   await removeLeftovers(ctx);
   const base = initialRecord(ctx, req);
   const writes: Promise<unknown>[] = [ctx.store.write(base)];
   const state: Outcome = { containerId: undefined, exitCode: null, startedAt: null, finishedAt: '' };
   try {
-    await drive(ctx, exec, req, state, writes);
+    await drive(ctx, exec, req, source, state, writes);
   } catch (err) {
     state.failure = asRunnerError(
       err,
@@ -92,31 +100,18 @@ async function drive(
   ctx: RunContext,
   exec: Execution,
   req: ValidRequest,
+  source: ContainerSource,
   state: Outcome,
   writes: Promise<unknown>[],
 ): Promise<void> {
   const { engine } = ctx;
-  const [primary = ctx.defaultNetwork.name, ...extra] = req.networks;
-  const usesDefault = req.networks.length === 0;
-  const hasFiles = Object.keys(req.files).length > 0;
-  if (usesDefault) await ctx.defaultNetwork.ensure();
-  if (exec.stopReason) return;
-
-  const containerId = await createContainer(ctx, req, primary, pullProgress(ctx, exec, req.image));
-  state.containerId = containerId;
-  exec.containerCreated(containerId);
-  // The engine registers an attach before it answers, so attaching before start loses no
-  // output, and the stream ends only once all of it was copied (a logs follow can end
-  // before the last partial line is flushed).
-  const [stream] = await Promise.all([
-    wrap(engine.attach(containerId, req.stdin !== undefined), 'START_FAILED', req.id),
-    ...extra.map((network) => connect(engine, network, containerId, req.id)),
-    hasFiles ? uploadFiles(engine, containerId, req) : undefined,
-  ]);
+  const stream = await source.open(ctx, exec, req, state);
+  const containerId = state.containerId;
+  if (!stream || !containerId) return;
   const output = stream as unknown as Readable;
   try {
     if (exec.stopReason) return;
-    await startContainer(ctx, containerId, usesDefault, req.id);
+    await source.start(ctx, containerId, req);
     state.startedAt = new Date().toISOString();
     const startedAt = state.startedAt;
     writes.push(ctx.store.update(req.id, (r) => ({ ...r, startedAt, containerId })));
@@ -125,7 +120,7 @@ async function drive(
     if (exec.stopReason) await engine.kill(containerId, 'SIGKILL');
 
     const logs = pumpLogs(output, (line) => exec.emit(line));
-    if (req.stdin !== undefined) stream.end(req.stdin);
+    source.feed(stream, req);
     const unwatch = watchDisk(ctx, exec, containerId);
     const exit = await engine.wait(containerId, 'not-running').finally(unwatch);
     state.exitCode = exit.exitCode;
@@ -135,6 +130,32 @@ async function drive(
     output.destroy();
   }
 }
+
+/** The cold path: create (pulling the image only on a 404), connect, upload || attach, start. */
+const coldSource: ContainerSource = {
+  async open(ctx, exec, req, state) {
+    const [primary = ctx.defaultNetwork.name, ...extra] = req.networks;
+    const hasFiles = Object.keys(req.files).length > 0;
+    if (req.networks.length === 0) await ctx.defaultNetwork.ensure();
+    if (exec.stopReason) return undefined;
+    const containerId = await createContainer(ctx, req, primary, pullProgress(ctx, exec, req.image));
+    state.containerId = containerId;
+    exec.containerCreated(containerId);
+    // The engine registers an attach before it answers, so attaching before start loses no
+    // output, and the stream ends only once all of it was copied (a logs follow can end
+    // before the last partial line is flushed).
+    const [stream] = await Promise.all([
+      wrap(ctx.engine.attach(containerId, req.stdin !== undefined), 'START_FAILED', req.id),
+      ...extra.map((network) => connect(ctx.engine, network, containerId, req.id)),
+      hasFiles ? uploadFiles(ctx.engine, containerId, req) : undefined,
+    ]);
+    return stream;
+  },
+  start: (ctx, containerId, req) => startContainer(ctx, containerId, req.networks.length === 0, req.id),
+  feed(stream, req) {
+    if (req.stdin !== undefined) stream.end(req.stdin);
+  },
+};
 
 /** Pull progress goes to the runner's listener and, once per distinct status, into the run's log (stderr). */
 function pullProgress(ctx: RunContext, exec: Execution, image: string): (event: PullProgress) => void {

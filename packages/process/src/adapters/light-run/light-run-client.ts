@@ -6,7 +6,7 @@ import type {
   StepOutcome,
   StepRunner,
 } from '../../engine/step-runner.ts';
-import { LightRunHttpError, RequestTooLargeError } from './errors.ts';
+import { LightRunHttpError, LightRunProtocolError, RequestTooLargeError } from './errors.ts';
 import { type FetchLike, LightRunHttp, withTimeout } from './http.ts';
 import { HeldLease } from './lease.ts';
 import { readNdjson } from './ndjson.ts';
@@ -26,6 +26,8 @@ import {
   networkStateResponse,
   type RunStateResponse,
   runStateResponse,
+  type StreamLineResponse,
+  streamLineResponse,
   TERMINAL_STATUSES,
 } from './wire.ts';
 
@@ -144,6 +146,77 @@ export class LightRunClient implements StepRunner {
         throw new RequestTooLargeError(this.url, bytes, null, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * `POST /run?stream=ndjson` with `detached: true`: one exchange for a whole run. Calls
+   * `onLine` with every line (`run` first, with the id; `log`s; `end` with the final state
+   * and the small artifacts inlined) and resolves when the answer ends. Never retried, and
+   * refused before sending over `maxRequestBytes`, like {@link submit}. Only the headers
+   * are bounded by the request timeout: the run bounds the rest. A light-run without
+   * streams answers its plain state: that is passed on as the `run` line, and no `end`
+   * follows (the caller waits with {@link waitForEnd}). Aborting `signal` cuts the answer;
+   * a line that is not the wire shape is a protocol error.
+   */
+  async runStream(
+    body: RunBody,
+    options: { signal?: AbortSignal; onLine: (line: StreamLineResponse) => void },
+  ): Promise<void> {
+    const wire: RunBody = { ...body, detached: true };
+    if (this.legacy) delete wire.service;
+    const bytes = Buffer.byteLength(JSON.stringify(wire));
+    if (bytes > this.maxRequestBytes) throw new RequestTooLargeError(this.url, bytes, this.maxRequestBytes);
+    const call = {
+      method: 'POST',
+      path: '/run?stream=ndjson',
+      body: wire,
+      timeoutMs: this.timeoutMs,
+    } as const;
+    const headers = new AbortController();
+    const timer = setTimeout(
+      () => headers.abort(new DOMException('headers timeout', 'TimeoutError')),
+      this.timeoutMs,
+    );
+    const signal = options.signal ? AbortSignal.any([options.signal, headers.signal]) : headers.signal;
+    let response: Response;
+    try {
+      response = await this.http.send(
+        { ...call, ...(options.signal ? { signal: options.signal } : {}) },
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof LightRunHttpError && error.status === 413)
+        throw new RequestTooLargeError(this.url, bytes, null, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!(response.headers.get('content-type') ?? '').includes('ndjson')) {
+      const text = await this.http.readText(response, call);
+      let state: ReturnType<typeof runStateResponse.safeParse>;
+      try {
+        state = runStateResponse.safeParse(JSON.parse(text));
+      } catch (cause) {
+        throw new LightRunProtocolError(`${this.url}/run`, 'not JSON', { cause });
+      }
+      if (!state.success) throw new LightRunProtocolError(`${this.url}/run`, state.error.message);
+      options.onLine({ type: 'run', state: state.data });
+      return;
+    }
+    if (!response.body) throw new LightRunProtocolError(`${this.url}/run?stream=ndjson`, 'an empty answer');
+    let bad: unknown;
+    await readNdjson(
+      response.body,
+      (value) => {
+        const line = streamLineResponse.safeParse(value);
+        if (line.success) options.onLine(line.data);
+        else bad ??= line.error;
+      },
+      (raw) => {
+        bad ??= new Error(`not JSON: ${raw.slice(0, 100)}`);
+      },
+    );
+    if (bad) throw new LightRunProtocolError(`${this.url}/run?stream=ndjson`, String(bad), { cause: bad });
   }
 
   /** `GET /runs/:id`, optionally long-polling up to `waitMs` for the run to end. */

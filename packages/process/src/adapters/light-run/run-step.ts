@@ -8,12 +8,21 @@ import type {
   StepStatus,
 } from '../../engine/step-runner.ts';
 import { LightRunHttpError } from './errors.ts';
-import type { LogLineResponse, RunStateResponse } from './wire.ts';
+import {
+  type LogLineResponse,
+  type RunStateResponse,
+  type StreamLineResponse,
+  TERMINAL_STATUSES,
+} from './wire.ts';
 
 /** The part of `LightRunClient` the step functions use (kept structural to avoid an import cycle). */
 export interface LightRunCalls {
   readonly url: string;
   submit(body: RunBody, options?: { signal?: AbortSignal }): Promise<RunStateResponse>;
+  runStream(
+    body: RunBody,
+    options: { signal?: AbortSignal; onLine: (line: StreamLineResponse) => void },
+  ): Promise<void>;
   getRun(id: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<RunStateResponse>;
   waitForEnd(id: string, options?: { timeoutMs?: number }): Promise<RunStateResponse>;
   followLogs(
@@ -25,19 +34,29 @@ export interface LightRunCalls {
   artifact(id: string, path: string, options?: { signal?: AbortSignal }): Promise<Buffer | null>;
 }
 
-/** How long the log stream may lag behind the end of its run before it is cut, in ms. */
-const LOG_DRAIN_MS = 3_000;
-/** How long a cancelled or stopped run may take to end, in ms. */
+/** How long a stopped service may take to end, in ms. */
 const END_AFTER_KILL_MS = 30_000;
 /** How long a service may take to reach `running`, in ms. */
 const SERVICE_START_MS = 60_000;
 
+/** What the stream told about one run so far. */
+interface Seen {
+  id: string | undefined;
+  /** Log lines delivered, so a re-attach does not deliver them twice. */
+  lines: number;
+  end: RunStateResponse | undefined;
+  inlined: Map<string, Buffer>;
+}
+
 /**
- * Runs one step through light-run: detached submit, live logs, long-poll to the end, then
- * the artifact the caller names (`outputArtifact`). An abort at any moment reaches the run:
- * the submit is never cut mid-request (a cut POST may still create a run whose id would be
- * lost), so an abort during it cancels the run as soon as its id is known. When light-run cannot be reached while waiting (after
- * the retries of the long poll), the run is cancelled before the error is thrown.
+ * Runs one step through light-run in one exchange: `POST /run?stream=ndjson` answers the
+ * run's id, its log lines and its final state with the output inlined when small. An
+ * abort at any moment reaches the run: the request is never cut before the id is known (a
+ * cut POST may still create a run whose id would be lost); from the id on, an abort sends
+ * `POST /runs/:id/cancel`, whose answer is the final state. When the stream breaks (the
+ * link to light-run dropped), the step re-attaches: it long-polls to the end, reads the
+ * log lines it missed, and downloads the output; when light-run cannot be reached past the
+ * retries, the run is cancelled before the error is thrown.
  */
 export async function runStepOverHttp(
   client: LightRunCalls,
@@ -46,52 +65,77 @@ export async function runStepOverHttp(
 ): Promise<StepOutcome> {
   const { signal } = options;
   if (signal?.aborted) return notStarted();
-  const submitted = await client.submit(options.lease ? { ...body, lease: options.lease } : body);
-  const id = submitted.id;
-  options.onStart?.(id);
-
   const emit = (line: StepLogLine): void => options.onLog?.(line);
-  const logsStop = new AbortController();
-  const logs = client
-    .followLogs(id, {
-      signal: logsStop.signal,
-      onLine: (l) => emit({ stream: l.stream, line: l.line, time: l.time }),
-    })
-    .catch((error: unknown) => emit(notice(`log stream of run ${id} failed: ${message(error)}`)));
-
+  const seen: Seen = { id: undefined, lines: 0, end: undefined, inlined: new Map() };
+  const cut = new AbortController();
   let cancelError: unknown;
-  const onAbort = (): void => {
-    cancelRun(client, id).catch((error: unknown) => {
+  let cancelled: Promise<RunStateResponse | undefined> | undefined;
+  const cancelOnce = (id: string): Promise<RunStateResponse | undefined> => {
+    cancelled ??= cancelRun(client, id).catch((error: unknown) => {
       cancelError = error;
+      return undefined;
+    });
+    return cancelled;
+  };
+  // After an abort, the cancel's answer ends the step (the stream may be held or slow).
+  const onAbort = (): void => {
+    if (!seen.id) return;
+    void cancelOnce(seen.id).then((state) => {
+      if (state && TERMINAL_STATUSES.has(state.status)) {
+        seen.end ??= state;
+        cut.abort();
+      }
     });
   };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let broken: unknown;
+  let id: string;
   let end: RunStateResponse;
   try {
-    end = await endOf(client, id, signal);
-  } catch (error) {
-    logsStop.abort();
-    throw await orphanGuard(client, id, error, options.lease);
+    await client
+      .runStream(options.lease ? { ...body, lease: options.lease } : body, {
+        signal: cut.signal,
+        onLine: (line) => {
+          if (line.type === 'run') {
+            seen.id = line.state.id;
+            options.onStart?.(line.state.id);
+            if (signal?.aborted) onAbort();
+          } else if (line.type === 'log') {
+            seen.lines += 1;
+            emit({ stream: line.stream, line: line.line, time: line.time });
+          } else {
+            seen.end = line.state;
+            for (const a of line.inlined) seen.inlined.set(a.path, Buffer.from(a.base64, 'base64'));
+          }
+        },
+      })
+      .catch((error: unknown) => {
+        // Before the id, the run may not exist: the error is the step's. After it, re-attach.
+        if (!seen.id) throw error;
+        if (!cut.signal.aborted) broken = error;
+      });
+    if (!seen.id) return notStarted();
+    id = seen.id;
+    if (seen.end && TERMINAL_STATUSES.has(seen.end.status)) end = seen.end;
+    else {
+      if (broken) emit(notice(`the stream of run ${id} broke (${message(broken)}): re-attaching`));
+      end = await reattach(client, id, seen, emit, signal, cancelOnce, options.lease);
+    }
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
   if (cancelError) emit(notice(`cancelling run ${id} failed: ${message(cancelError)}`));
 
-  let drainTimer: NodeJS.Timeout | undefined;
-  const cut = new Promise<false>((resolve) => {
-    drainTimer = setTimeout(() => resolve(false), LOG_DRAIN_MS);
-  });
-  const drained = await Promise.race([logs.then(() => true), cut]);
-  clearTimeout(drainTimer);
-  if (!drained) logsStop.abort();
-  await logs;
-
   let status = stepStatus(end, signal);
   let outputBytes: Uint8Array | null = null;
   if (status === 'succeeded' && options.outputArtifact) {
     try {
-      outputBytes = await client.artifact(id, options.outputArtifact, signal ? { signal } : {});
+      const inlined = seen.inlined.get(options.outputArtifact);
+      outputBytes =
+        inlined ??
+        (end.artifacts.some((a) => a.path === options.outputArtifact)
+          ? await client.artifact(id, options.outputArtifact, signal ? { signal } : {})
+          : null);
     } catch (error) {
       // Cancelled while the output downloaded: the run itself has ended, only the download stops.
       if (!signal?.aborted) throw error;
@@ -108,12 +152,64 @@ export async function runStepOverHttp(
   };
 }
 
-/** Cancels a run; a run that already ended (404/409) has nothing left to cancel. */
-async function cancelRun(client: LightRunCalls, id: string, retry = true): Promise<void> {
+/**
+ * After a broken stream: long-polls to the end (an abort races the cancel's answer), then
+ * delivers the log lines the stream had not. A wait that fails for good cancels the run.
+ */
+async function reattach(
+  client: LightRunCalls,
+  id: string,
+  seen: Seen,
+  emit: (line: StepLogLine) => void,
+  signal: AbortSignal | undefined,
+  cancelOnce: (id: string) => Promise<RunStateResponse | undefined>,
+  lease: string | undefined,
+): Promise<RunStateResponse> {
+  let end: RunStateResponse;
   try {
-    await client.cancel(id, { retry });
+    const waiting = client.waitForEnd(id);
+    const onCancel = signal
+      ? new Promise<RunStateResponse>((resolve) => {
+          const settle = (): void => {
+            void cancelOnce(id).then((state) => {
+              if (state && TERMINAL_STATUSES.has(state.status)) resolve(state);
+            });
+          };
+          if (signal.aborted) settle();
+          else signal.addEventListener('abort', settle, { once: true });
+        })
+      : undefined;
+    end = await (onCancel ? Promise.race([waiting, onCancel]) : waiting);
   } catch (error) {
-    if (error instanceof LightRunHttpError && (error.status === 404 || error.status === 409)) return;
+    throw await orphanGuard(client, id, error, lease);
+  }
+  let skip = seen.lines;
+  await client
+    .followLogs(id, {
+      onLine: (l) => {
+        if (skip > 0) skip -= 1;
+        else emit({ stream: l.stream, line: l.line, time: l.time });
+      },
+    })
+    .catch((error: unknown) => emit(notice(`log lines of run ${id} after the re-attach: ${message(error)}`)));
+  return end;
+}
+
+/**
+ * Cancels a run and answers its state; a run that already ended (404/409) has nothing left
+ * to cancel: its state is read instead (undefined when that fails too).
+ */
+async function cancelRun(
+  client: LightRunCalls,
+  id: string,
+  retry = true,
+): Promise<RunStateResponse | undefined> {
+  try {
+    return await client.cancel(id, { retry });
+  } catch (error) {
+    if (error instanceof LightRunHttpError && (error.status === 404 || error.status === 409)) {
+      return client.getRun(id).catch(() => undefined);
+    }
     throw error;
   }
 }
@@ -147,36 +243,6 @@ async function orphanGuard(
 
 function notStarted(): StepOutcome {
   return { runId: '', status: 'cancelled', exitCode: null, durationMs: null, outputBytes: null };
-}
-
-/**
- * Waits for the run to end. Once `signal` aborted (the run is being cancelled), the wait
- * is bounded: a run that does not end within END_AFTER_KILL_MS is reported as it stands.
- */
-async function endOf(
-  client: LightRunCalls,
-  id: string,
-  signal: AbortSignal | undefined,
-): Promise<RunStateResponse> {
-  if (!signal) return client.waitForEnd(id);
-  const waiting = client.waitForEnd(id);
-  let timer: NodeJS.Timeout | undefined;
-  const bounded = new Promise<RunStateResponse>((resolve, reject) => {
-    const onAbort = (): void => {
-      timer = setTimeout(() => client.getRun(id).then(resolve, reject), END_AFTER_KILL_MS);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    waiting.then(
-      () => signal.removeEventListener('abort', onAbort),
-      () => signal.removeEventListener('abort', onAbort),
-    );
-  });
-  try {
-    return await Promise.race([waiting, bounded]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Starts a service detached and polls until it runs; a service that ends first is an error. */

@@ -71,6 +71,22 @@ export const logLineResponse = z.looseObject({
 /** A validated log line. */
 export type LogLineResponse = z.infer<typeof logLineResponse>;
 
+/**
+ * One line of `POST /run?stream=ndjson`: `run` (the first state, with the id), `log`,
+ * then `end` (the final state and the artifacts inlined in base64).
+ */
+export const streamLineResponse = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('run'), state: runStateResponse }),
+  logLineResponse.extend({ type: z.literal('log') }),
+  z.looseObject({
+    type: z.literal('end'),
+    state: runStateResponse,
+    inlined: z.array(z.looseObject({ path: z.string(), base64: z.string() })).default([]),
+  }),
+]);
+/** A validated run-stream line. */
+export type StreamLineResponse = z.infer<typeof streamLineResponse>;
+
 /** `POST /networks`. */
 export const networkCreatedResponse = z.looseObject({ name: z.string(), created: z.boolean() });
 /** `GET /networks/:name`. */

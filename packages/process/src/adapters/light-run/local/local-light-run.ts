@@ -49,6 +49,13 @@ export interface LocalLightRunOptions {
   startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL, in ms. @default 15000 */
   stopTimeoutMs?: number;
+  /**
+   * Containers light-run starts ahead and parks for these images (`--warm-pool`,
+   * `--warm-pool-size`): a run of a listed image with an entrypoint, the default workdir
+   * and no networks takes one instead of creating its own. They go with light-run (it is
+   * ephemeral). `warmPoolPlan()` derives it from workflows. @default none
+   */
+  warmPool?: { images: string[]; size?: number };
   /** Resolve even when light-run reports Docker unreachable (503), e.g. to report it. @default false */
   allowUnhealthy?: boolean;
 }
@@ -87,6 +94,7 @@ export async function startLocalLightRun(options: LocalLightRunOptions = {}): Pr
     'serve',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
     ...isolation,
+    ...warmPoolArgs(options.warmPool),
     // Ephemeral: it shuts down when our end of its stdin closes, which the kernel does even
     // when this process is SIGKILLed, and then removes every run and network it holds.
     '--ephemeral',
@@ -210,6 +218,13 @@ async function sweep(bin: string, dataDir: string, isolation: string[], timeoutM
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** The warm pool as light-run `serve` flags; none without images. */
+function warmPoolArgs(pool: LocalLightRunOptions['warmPool']): string[] {
+  if (!pool || pool.images.length === 0) return [];
+  const size = pool.size !== undefined ? ['--warm-pool-size', String(pool.size)] : [];
+  return ['--warm-pool', pool.images.join(','), ...size];
 }
 
 /** The isolation settings as light-run `serve` flags (`--memory 64m ...`), in a fixed order. */

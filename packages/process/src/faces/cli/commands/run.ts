@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { connectRunner, modeFromEnv } from '../../../adapters/light-run/local/connect.ts';
+import { warmPoolPlan } from '../../../adapters/light-run/local/warm-pool-plan.ts';
 import type { WorkflowDefinition } from '../../../definition/definitions.ts';
 import { UsageError } from '../../../definition/errors.ts';
 import { executeWorkflow } from '../../../engine/execute.ts';
@@ -85,7 +86,12 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
   try {
     // The local light-run's own log lines go through the printer once it exists.
     let note = (line: string): void => eprintln(c.dim(line));
-    const localLog = mode.mode === 'all-in-one' ? { ...mode, onLog: (line: string) => note(line) } : mode;
+    // All-in-one: the local light-run keeps containers warm for this workflow's images.
+    const warmPool = warmPoolPlan([definition]);
+    const localLog =
+      mode.mode === 'all-in-one'
+        ? { ...mode, onLog: (line: string) => note(line), ...(warmPool ? { warmPool } : {}) }
+        : mode;
     if (mode.mode === 'all-in-one') eprintln(c.dim('starting a local light-run...'));
     await using connection = await connectRunner(localLog);
     eprintln(c.dim(`light-run: ${connection.client.url} (${connection.mode})`));

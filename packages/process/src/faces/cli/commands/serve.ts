@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { connectRunner, modeFromEnv } from '../../../adapters/light-run/local/connect.ts';
+import { type WarmPoolPlan, warmPoolPlan } from '../../../adapters/light-run/local/warm-pool-plan.ts';
 import { UsageError } from '../../../definition/errors.ts';
+import { findWorkflows } from '../../../files/find-workflows.ts';
+import { loadWorkflowWithSources } from '../../../files/load-workflow.ts';
 import type { ServerRunner } from '../../server/options.ts';
 import { colors, eprintln, println } from '../io.ts';
 import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
@@ -96,9 +99,15 @@ export function registerServe(program: Command): void {
       const c = colors();
       const trust = serveTrustOf(raw, process.env);
       const mode = modeFromEnv(process.env, isolationOf(raw as IsolationFlags));
+      // All-in-one: the local light-run keeps containers warm for the images of the served workflows.
+      const warmPool = mode.mode === 'all-in-one' ? await servedWarmPool(dir) : undefined;
       await using connection = await connectRunner(
         mode.mode === 'all-in-one'
-          ? { ...mode, onLog: (line) => eprintln(c.dim(`[light-run] ${line}`)) }
+          ? {
+              ...mode,
+              onLog: (line) => eprintln(c.dim(`[light-run] ${line}`)),
+              ...(warmPool ? { warmPool } : {}),
+            }
           : mode,
       );
       const runner: ServerRunner = connection.client;
@@ -144,4 +153,24 @@ export function registerServe(program: Command): void {
       const signal = await untilStopped();
       eprintln(c.dim(`${signal}: cancelling running runs and stopping`));
     });
+}
+
+/**
+ * The warm pool for the workflows under `dir` that load; none when there are none. A folder
+ * that cannot be read or a workflow that does not load only costs warmth here: the server
+ * reports those itself when it lists the workflows.
+ */
+async function servedWarmPool(dir: string): Promise<WarmPoolPlan | undefined> {
+  const found = await findWorkflows(dir).catch(() => []);
+  const definitions = await Promise.all(
+    found
+      .filter((w) => w.error === undefined)
+      .map((w) =>
+        loadWorkflowWithSources(w.path).then(
+          (l) => l.definition,
+          () => undefined,
+        ),
+      ),
+  );
+  return warmPoolPlan(definitions.filter((d) => d !== undefined));
 }
