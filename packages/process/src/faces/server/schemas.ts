@@ -30,6 +30,9 @@ export const runListQuery = z
   })
   .strict();
 
+/** `GET /api/runs/:id/events`: resume after this event id (for clients that cannot set `Last-Event-ID`). */
+export const eventsQuery = z.object({ lastEventId: z.coerce.number().int().min(0).optional() }).strict();
+
 const error = z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional() });
 
 /** A workflow as lists show it. */
