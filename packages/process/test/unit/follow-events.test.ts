@@ -31,15 +31,26 @@ function frame(id: number): string {
 }
 
 // A stand-in light serve over real HTTP: run r1's stream drops after two events on every
-// connection until the end; run bad sends an event that is not a run event.
+// connection until the end (flaky first answers 503); missing is a 404; bad sends an event that is not a run event.
 describe('LightServeClient.followRun (real HTTP on 127.0.0.1)', () => {
   let server: Server;
   let url: string;
   const seen: IncomingHttpHeaders[] = [];
+  let flakyCalls = 0;
 
   before(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers);
+      if (req.url === '/api/runs/flaky/events' && flakyCalls++ === 0) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"UNAVAILABLE","message":"restarting"}}');
+        return;
+      }
+      if (req.url === '/api/runs/missing/events') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"RUN_NOT_FOUND","message":"no run with id missing"}}');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if (req.url === '/api/runs/bad/events') {
         res.end('id: 1\ndata: {"type":"log","runId":"bad"}\n\n');
@@ -84,6 +95,27 @@ describe('LightServeClient.followRun (real HTTP on 127.0.0.1)', () => {
     assert.ok(error instanceof RemoteError, String(error));
     assert.equal(error.remoteCode, 'BAD_RESPONSE');
     assert.match(error.message, /run bad/);
+    assert.equal(seen.length, 1);
+  });
+
+  test('a 503 while the server restarts is retried; a 404 is not', async () => {
+    seen.length = 0;
+    const received: RemoteRunEvent[] = [];
+    const client = new LightServeClient({ url });
+    await client.followRun('flaky', (e) => received.push(e), undefined, { retryDelayMs: 10 });
+    assert.deepEqual(received, EVENTS);
+    assert.equal(flakyCalls, 4);
+
+    seen.length = 0;
+    const error = await client
+      .followRun('missing', () => {})
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof RemoteError, String(error));
+    assert.equal(error.status, 404);
+    assert.equal(error.code, 'USAGE');
     assert.equal(seen.length, 1);
   });
 });

@@ -23,9 +23,13 @@ export interface FollowEventStreamOptions {
   maxRetries?: number;
 }
 
-/** Whether a failure is the connection's (worth a reconnect) rather than the server's answer. */
+/**
+ * Whether a failure is the connection's, worth a reconnect: unreachable, a proxy's 502-504
+ * while the server restarts, or the body breaking off. Any other answer is the server's word.
+ */
 function isDrop(error: unknown): boolean {
-  return error instanceof RemoteError ? error.status === 0 : error instanceof Error;
+  if (error instanceof RemoteError) return error.status === 0 || (error.status >= 502 && error.status <= 504);
+  return error instanceof Error;
 }
 
 /**
