@@ -72,7 +72,7 @@ export class LightServeClient {
   /**
    * Follows a run's events until `run-finished`. No overall timeout: runs end by themselves. A
    * stream that drops before the end is reopened with backoff and `Last-Event-ID`, so each
-   * event reaches `onEvent` once.
+   * event reaches `onEvent` once. `options` paces the reconnects (see `FollowEventStreamOptions`).
    */
   async followRun(
     runId: string,
@@ -96,7 +96,11 @@ export class LightServeClient {
 
   async #json(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await this.#send(method, path, body);
-    return res.json();
+    try {
+      return await res.json();
+    } catch (cause) {
+      throw new RemoteError(res.status, 'BAD_RESPONSE', `${this.url}${path} did not answer JSON`, { cause });
+    }
   }
 
   async #send(
