@@ -116,8 +116,10 @@ export type {
   WorkflowErrorCode,
   WorkflowResult,
 } from './engine/types.ts';
-export type { LightServeClientOptions } from './faces/remote/light-serve-client.ts';
-export { LightServeClient, RemoteError } from './faces/remote/light-serve-client.ts';
+export type { RemoteRunEvent } from './faces/remote/follow-events.ts';
+export type { LightServeClientOptions, RemoteRunRecord } from './faces/remote/light-serve-client.ts';
+export { LightServeClient } from './faces/remote/light-serve-client.ts';
+export { RemoteError } from './faces/remote/remote-error.ts';
 export type {
   LogEvent,
   NodeFinishedEvent,

@@ -1,8 +1,11 @@
-import type { WorkflowDefinition } from '../../definition/definitions.ts';
-import { LightProcessError, type LightProcessErrorCode } from '../../definition/errors.ts';
-import type { ApiErrorCode } from '../server/api-error.ts';
-import type { RunEvent } from '../server/event-types.ts';
-import type { RunRecord } from '../server/store/types.ts';
+import type { z } from 'zod';
+import { type WorkflowDefinition, workflowDefinition } from '../../definition/definitions.ts';
+import { errorBody, runAccepted, runRecord } from '../server/schemas.ts';
+import { followEventStream, type RemoteRunEvent } from './follow-events.ts';
+import { RemoteError } from './remote-error.ts';
+
+/** A run of a remote, as validated on arrival (error codes are the remote's strings). */
+export type RemoteRunRecord = z.output<typeof runRecord>;
 
 /** Options of `LightServeClient`. */
 export interface LightServeClientOptions {
@@ -12,54 +15,6 @@ export interface LightServeClientOptions {
   apiKey?: string;
   /** Bound of every ordinary request, in milliseconds. @default 30000 */
   requestTimeoutMs?: number;
-}
-
-// Remote error codes that mean the same here (each is an ApiErrorCode and a LightProcessErrorCode).
-const PASSED_THROUGH: ReadonlySet<string> = new Set<ApiErrorCode & LightProcessErrorCode>([
-  'WORKFLOW_INVALID',
-  'WORKFLOW_NOT_FOUND',
-  'INPUT_INVALID',
-  'ENV_MISSING',
-]);
-// Remote error codes the user fixes on their side (key, request, names): usage errors. Any
-// other code (a 5xx, a code this version does not know) is a remote failure, not a usage error.
-const USAGE_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
-  'UNAUTHORIZED',
-  'INVALID_REQUEST',
-  'INVALID_JSON',
-  'ROUTE_NOT_FOUND',
-  'RUN_NOT_FOUND',
-  'RUN_FINISHED',
-  'WORKFLOW_EXISTS',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'BODY_TOO_LARGE',
-  'HOST_NOT_ALLOWED',
-  'ORIGIN_NOT_ALLOWED',
-]);
-
-function localCode(remoteCode: string): LightProcessErrorCode {
-  if (PASSED_THROUGH.has(remoteCode)) return remoteCode as LightProcessErrorCode;
-  if (remoteCode === 'UNREACHABLE') return 'LIGHT_SERVE_UNREACHABLE';
-  return USAGE_CODES.has(remoteCode) ? 'USAGE' : 'REMOTE_FAILED';
-}
-
-/** A `light serve` answered with an error, or could not be reached. Carries the remote's status and code. */
-export class RemoteError extends LightProcessError {
-  /** HTTP status; 0 when the server could not be reached. */
-  readonly status: number;
-  /** The remote's `error.code`. */
-  readonly remoteCode: string;
-
-  constructor(
-    status: number,
-    remoteCode: string,
-    message: string,
-    options: { cause?: unknown; details?: unknown } = {},
-  ) {
-    super(localCode(remoteCode), message, options);
-    this.status = status;
-    this.remoteCode = remoteCode;
-  }
 }
 
 /** HTTP client of a remote `light serve`: what `light remote run`, `push` and `pull` call. */
@@ -84,7 +39,8 @@ export class LightServeClient {
 
   /** The whole definition of a workflow (`?full=1`). */
   async getWorkflow(id: string): Promise<WorkflowDefinition> {
-    return (await this.#json('GET', `/api/workflows/${enc(id)}?full=1`)) as WorkflowDefinition;
+    const body = await this.#json('GET', `/api/workflows/${enc(id)}?full=1`);
+    return checked(workflowDefinition, body, `workflow '${id}' from ${this.url}`);
   }
 
   /** Registers a workflow, or replaces it when the id exists; persisted to the remote's folder. */
@@ -103,51 +59,62 @@ export class LightServeClient {
 
   /** Starts a run and resolves with its id at once. */
   async startRun(workflowId: string, input: unknown): Promise<string> {
-    const body = (await this.#json('POST', `/api/workflows/${enc(workflowId)}/run?async=1`, input ?? {})) as {
-      runId: string;
-    };
-    return body.runId;
+    const body = await this.#json('POST', `/api/workflows/${enc(workflowId)}/run?async=1`, input ?? {});
+    return checked(runAccepted, body, `the start of a run of '${workflowId}' on ${this.url}`).runId;
   }
 
   /** A run with its nodes. */
-  async getRun(runId: string): Promise<RunRecord> {
-    return (await this.#json('GET', `/api/runs/${enc(runId)}`)) as RunRecord;
+  async getRun(runId: string): Promise<RemoteRunRecord> {
+    const body = await this.#json('GET', `/api/runs/${enc(runId)}`);
+    return checked(runRecord, body, `run ${runId} from ${this.url}`);
   }
 
-  /** Follows a run's events until `run-finished` (or the stream ends). No overall timeout: runs end by themselves. */
-  async followRun(runId: string, onEvent: (event: RunEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.#send('GET', `/api/runs/${enc(runId)}/events`, undefined, {
-      stream: true,
+  /**
+   * Follows a run's events until `run-finished`. No overall timeout: runs end by themselves. A
+   * stream that drops before the end is reopened with backoff and `Last-Event-ID`, so each
+   * event reaches `onEvent` once. `options` paces the reconnects (see `FollowEventStreamOptions`).
+   */
+  async followRun(
+    runId: string,
+    onEvent: (event: RemoteRunEvent) => void,
+    signal?: AbortSignal,
+    options: { retryDelayMs?: number; maxRetries?: number } = {},
+  ): Promise<void> {
+    await followEventStream({
+      ...options,
+      what: `the events of run ${runId} on ${this.url}`,
+      open: (lastEventId) =>
+        this.#send('GET', `/api/runs/${enc(runId)}/events`, undefined, {
+          stream: true,
+          signal,
+          ...(lastEventId !== undefined ? { headers: { 'last-event-id': lastEventId } } : {}),
+        }),
+      onEvent,
       signal,
     });
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .find((line) => line.startsWith('data: '));
-        buffer = buffer.slice(end + 2);
-        if (data) onEvent(JSON.parse(data.slice(6)) as RunEvent);
-      }
-    }
   }
 
   async #json(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await this.#send(method, path, body);
-    return res.json();
+    try {
+      return await res.json();
+    } catch (cause) {
+      throw new RemoteError(res.status, 'BAD_RESPONSE', `${this.url}${path} did not answer JSON`, { cause });
+    }
   }
 
   async #send(
     method: string,
     path: string,
     body?: unknown,
-    options: { accept404?: boolean; stream?: boolean; signal?: AbortSignal | undefined } = {},
+    options: {
+      accept404?: boolean;
+      stream?: boolean;
+      signal?: AbortSignal | undefined;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const timeout = options.stream ? undefined : AbortSignal.timeout(this.#timeoutMs);
@@ -174,9 +141,11 @@ export class LightServeClient {
     const text = await res.text();
     let error: { code?: string; message?: string; details?: unknown } = {};
     try {
-      error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+      const parsed = errorBody.safeParse(JSON.parse(text));
+      // not our error shape: show what came back
+      error = parsed.success ? parsed.data.error : { message: text.slice(0, 200) };
     } catch {
-      error = { message: text.slice(0, 200) }; // not our error shape: show what came back
+      error = { message: text.slice(0, 200) }; // not JSON: show what came back
     }
     const code = error.code ?? `HTTP_${res.status}`;
     throw new RemoteError(
@@ -188,6 +157,17 @@ export class LightServeClient {
       },
     );
   }
+}
+
+/** A response body checked against its schema; a mismatch is a `RemoteError` naming the first bad field. */
+function checked<T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+  throw new RemoteError(200, 'BAD_RESPONSE', `${what} is not what light serve sends (${field})`, {
+    details: parsed.error.issues,
+  });
 }
 
 function enc(segment: string): string {

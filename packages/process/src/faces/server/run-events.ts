@@ -1,37 +1,57 @@
 import type { RunEvent } from './event-types.ts';
 import type { RunRecord } from './store/types.ts';
 
+/** An event with its id: its place in the run's event sequence, from 1, the same on every stream. */
+export interface NumberedEvent {
+  id: number;
+  event: RunEvent;
+}
+
 /** Receives the events of a run as they happen. */
-export type RunEventListener = (event: RunEvent) => void;
+export type RunEventListener = (numbered: NumberedEvent) => void;
 
 /**
  * The events of one live run: kept so a late subscriber gets a replay, then fanned out to
- * subscribers. Log lines past `logLinesPerNode` are streamed but not kept for replays.
+ * subscribers. Every event gets the next id, so a client that reconnects with the last id
+ * it saw resumes without gaps or repeats. Log lines past `logLinesPerNode` are streamed
+ * (and numbered) but not kept for replays.
  */
 export class RunEventLog {
-  readonly #events: RunEvent[] = [];
+  readonly #events: NumberedEvent[] = [];
   readonly #listeners = new Set<RunEventListener>();
   readonly #logCounts = new Map<string, number>();
   readonly #logCap: number;
+  #lastId = 0;
 
   constructor(logLinesPerNode: number) {
     this.#logCap = logLinesPerNode;
   }
 
-  /** Records an event and hands it to every subscriber. */
+  /** Whether `run-finished` has been pushed: nothing follows it. */
+  get finished(): boolean {
+    return this.#events.at(-1)?.event.type === 'run-finished';
+  }
+
+  /** Numbers an event, records it and hands it to every subscriber. */
   push(event: RunEvent): void {
+    const numbered = { id: ++this.#lastId, event };
     if (event.type === 'log') {
       const count = (this.#logCounts.get(event.nodeId) ?? 0) + 1;
       this.#logCounts.set(event.nodeId, count);
-      if (count <= this.#logCap) this.#events.push(event);
+      if (count <= this.#logCap) this.#events.push(numbered);
     } else {
-      this.#events.push(event);
+      this.#events.push(numbered);
     }
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) listener(numbered);
+  }
+
+  /** The events kept so far (what a replay sends). */
+  snapshot(): readonly NumberedEvent[] {
+    return [...this.#events];
   }
 
   /** The events so far, then every new one through `listener` until `unsubscribe` is called. */
-  subscribe(listener: RunEventListener): { replay: readonly RunEvent[]; unsubscribe: () => void } {
+  subscribe(listener: RunEventListener): { replay: readonly NumberedEvent[]; unsubscribe: () => void } {
     this.#listeners.add(listener);
     return { replay: [...this.#events], unsubscribe: () => this.#listeners.delete(listener) };
   }

@@ -42,10 +42,15 @@ interface ActiveRun extends RunControl {
   done: Promise<RunRecord>;
 }
 
+// Event logs of runs that just ended, kept so a client that lost its stream near the end can
+// resume with the same event ids; older runs replay from their record.
+const RECENT_LOGS = 64;
+
 /** The workflow runs of one server: starts them, records them in the history, streams their events. */
 export class RunRegistry {
   readonly #options: RunRegistryOptions;
   readonly #active = new Map<string, ActiveRun>();
+  readonly #recent = new Map<string, RunEventLog>();
   #closing = false;
 
   constructor(options: RunRegistryOptions) {
@@ -81,9 +86,12 @@ export class RunRegistry {
     return { runId, done };
   }
 
-  /** The live event log of a running run; undefined once it has ended. */
-  liveEvents(runId: string): RunEventLog | undefined {
-    return this.#active.get(runId)?.events;
+  /**
+   * The event log of a running run, or of one of the last runs that ended here; undefined
+   * for older runs (their events are rebuilt from the history).
+   */
+  eventLog(runId: string): RunEventLog | undefined {
+    return this.#active.get(runId)?.events ?? this.#recent.get(runId);
   }
 
   /** Cancels a running run and waits for it to wind down. False when it is not running. */
@@ -156,6 +164,8 @@ export class RunRegistry {
     record('the end of the run', () => store.finishRun(runId, { status, error }));
     const time = new Date().toISOString();
     active.events.push({ type: 'run-finished', runId, status, error: error ?? null, time });
+    this.#recent.set(runId, active.events);
+    if (this.#recent.size > RECENT_LOGS) this.#recent.delete(this.#recent.keys().next().value as string);
     this.#active.delete(runId);
     const run = store.getRun(runId);
     if (!run) throw new ApiError('RUN_NOT_FOUND', `run ${runId} vanished from the history`);

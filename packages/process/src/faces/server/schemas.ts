@@ -30,6 +30,9 @@ export const runListQuery = z
   })
   .strict();
 
+/** `GET /api/runs/:id/events`: resume after this event id (for clients that cannot set `Last-Event-ID`). */
+export const eventsQuery = z.object({ lastEventId: z.coerce.number().int().min(0).optional() }).strict();
+
 const error = z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional() });
 
 /** A workflow as lists show it. */
@@ -108,6 +111,43 @@ export const health = z.object({ status: z.literal('ok'), version: z.string() })
 
 /** `DELETE /api/workflows/:id`. */
 export const deleted = z.object({ id: z.string(), deleted: z.literal(true), persisted: z.boolean() });
+
+/** One event of `GET /api/runs/:id/events` (the `data` of an SSE message); see `event-types.ts`. */
+export const runEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('node-started'),
+    runId: z.string(),
+    nodeId: z.string(),
+    iteration: z.number().int(),
+    time: z.string(),
+  }),
+  z.object({
+    type: z.literal('log'),
+    runId: z.string(),
+    nodeId: z.string(),
+    stream: z.enum(['stdout', 'stderr']),
+    line: z.string(),
+    time: z.string(),
+  }),
+  z.object({
+    type: z.literal('node-finished'),
+    runId: z.string(),
+    nodeId: z.string(),
+    status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled', 'timeout']),
+    exitCode: z.number().int().nullable(),
+    durationMs: z.number().int().nullable(),
+    output: z.record(z.string(), z.unknown()).nullable(),
+    error: error.nullable(),
+    time: z.string(),
+  }),
+  z.object({
+    type: z.literal('run-finished'),
+    runId: z.string(),
+    status: z.enum(['succeeded', 'failed', 'cancelled']),
+    error: error.nullable(),
+    time: z.string(),
+  }),
+]);
 
 /** The error body of every failure. */
 export const errorBody = z.object({

@@ -105,28 +105,12 @@ export const runView: View = async ({ id = '' }, signal) => {
     }
   };
 
-  const follow = async () => {
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      for (const panel of panels.values()) panel.reset();
-      states.clear();
-      for (const node of workflow.nodes) dag.setStatus(node.id, 'pending');
-      let finished = false;
-      await followRunEvents(
-        run.id,
-        (event) => {
-          finished ||= event.type === 'run-finished';
-          apply(event);
-        },
-        signal,
-      ).catch((error: unknown) => {
-        // A broken stream is retried below; the console keeps the reason for whoever looks.
-        console.warn('run event stream broke', error);
-      });
-      if (finished || signal.aborted) return;
-      // The stream broke before the run ended: replay from the start after a pause.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
-    }
-  };
+  for (const node of workflow.nodes) dag.setStatus(node.id, 'pending');
+  // followRunEvents reconnects and resumes by itself; what ends it early is an error answer.
+  const follow = () =>
+    followRunEvents(run.id, apply, signal).catch((error: unknown) => {
+      console.warn('run event stream failed', error);
+    });
   void follow();
 
   page.append(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../definition/errors.ts';
+import type { RemoteRunEvent } from '../../remote/follow-events.ts';
 import { LightServeClient } from '../../remote/light-serve-client.ts';
 import {
   checkRemoteName,
@@ -9,7 +10,6 @@ import {
   writeRemotes,
 } from '../../remote/remote-config.ts';
 import { resolveRemote } from '../../remote/resolve-remote.ts';
-import type { RunEvent } from '../../server/event-types.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
@@ -28,7 +28,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-function progress(event: RunEvent): void {
+function progress(event: RemoteRunEvent): void {
   const c = colors();
   if (event.type === 'node-started') eprintln(`${c.cyan('▶')} ${event.nodeId}`);
   else if (event.type === 'log') eprintln(c.dim(`  ${event.nodeId} | ${event.line}`));
