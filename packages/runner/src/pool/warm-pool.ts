@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { engineStatus } from '../engine/engine.ts';
-import { pullImage } from '../engine/pull-image.ts';
+import { type PullProgress, pullImage, pullProgressLines } from '../engine/pull-image.ts';
+import { ImageUnavailableError } from '../errors.ts';
 import { LABELS } from '../labels.ts';
 import type { ContainerSource } from '../run/container-source.ts';
 import { containerSpec } from '../run/container-spec.ts';
@@ -226,7 +227,7 @@ export class WarmPool {
         },
         ctx.options,
         ctx.defaultNetwork.name,
-        await quotaBytes(ctx, image),
+        await quotaBytes(ctx, image, this.pullProgress(image)),
       );
       spec.Labels = { ...spec.Labels, [LABELS.kind]: POOL_KIND };
       containerId = await ctx.engine.createContainer(spec);
@@ -256,13 +257,22 @@ export class WarmPool {
     }
   }
 
+  /**
+   * Progress of a pull the pool makes ahead of any run: no run log can show it, so its
+   * distinct statuses go to the runner's log (light-run's stderr, which all-in-one
+   * `light run` prints), and every event to `onPullProgress`.
+   */
+  private pullProgress(image: string): (event: PullProgress) => void {
+    return pullProgressLines(image, this.ctx.options.log, this.ctx.options.onPullProgress);
+  }
+
   /** The image's ID, pulling it first when it is not present. */
   private async imageId(image: string): Promise<string> {
     const found = await this.inspectImage(image);
     if (found) return found;
-    await pullImage(this.ctx.engine, image, this.ctx.options.onPullProgress);
+    await pullImage(this.ctx.engine, image, this.pullProgress(image));
     const pulled = await this.inspectImage(image);
-    if (!pulled) throw new Error(`image ${image} is missing after the pull`);
+    if (!pulled) throw new ImageUnavailableError(image, 'it is missing after the pull');
     return pulled;
   }
 

@@ -20,8 +20,9 @@ export function diskLimitFailure(bytes: number, limitBytes: number): RunFailure 
  * the limit by what it writes between two measurements. Returns a function that stops watching.
  */
 export function watchDisk(ctx: RunContext, exec: Execution, containerId: string): () => void {
-  // Under a quota the kernel stops the writes; measuring would only load the engine.
-  if (ctx.diskQuota.current()?.mode === 'quota') return () => {};
+  // Under a quota the kernel stops the writes, and this stays on as a backstop: a btrfs
+  // quota group was once seen not to hold for one container (the layer then measures past
+  // the cap). A layer at its quota cannot be measured on btrfs (-1) and is left alone.
   const limit = ctx.options.diskBytes;
   let busy = false;
   const timer = setInterval(() => {
