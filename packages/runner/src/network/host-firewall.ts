@@ -134,6 +134,9 @@ export class HostFirewall {
         network,
         `adding the INPUT rule for bridge ${bridge} failed: ${added.stderr.trim()}`,
       );
+    // Another runner may have removed the network (and released its rules) between the
+    // check above and the insert: a rule for a bridge that is gone must not stay behind.
+    if (!this.interfaceExists(bridge)) await this.release(network, bridge);
   }
 
   /** Removes the rules of one bridge of `network` (every duplicate); a rule already gone is fine. */
