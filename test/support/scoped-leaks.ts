@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import Dockerode from 'dockerode';
+import { removeTempDir } from './temp.ts';
 
 /**
  * What one test file created: the owner labels of its light-run instances, the names (or
@@ -159,5 +160,5 @@ export async function reapScope(scope: LeakScope, docker = new Dockerode()): Pro
       // already removed by the runner meanwhile
     }
   }
-  for (const path of scope.tempPaths) rmSync(path, { recursive: true, force: true });
+  for (const path of scope.tempPaths) removeTempDir(path);
 }

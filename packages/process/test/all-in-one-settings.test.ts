@@ -77,9 +77,11 @@ async function lightRunChildOf(
       if (!/^\d+$/.test(entry)) continue;
       try {
         const proc = procOf(Number(entry));
-        // Right after the fork the child still shows the parent's argv: wait for light-run's.
-        if (proc.ppid !== parent || !proc.argv.includes('serve')) continue;
-        const dataDir = proc.argv[proc.argv.indexOf('--data-dir') + 1];
+        // Right after the fork the child still shows the parent's argv (`light serve ...`
+        // included): wait until it is light-run's own, with its data dir.
+        if (proc.ppid !== parent || !proc.argv.some((a) => a.endsWith('light-run.js'))) continue;
+        const at = proc.argv.indexOf('--data-dir');
+        const dataDir = at >= 0 ? proc.argv[at + 1] : undefined;
         if (!dataDir) continue;
         scope.pids.add(Number(entry));
         scope.tempPaths.add(dataDir);
