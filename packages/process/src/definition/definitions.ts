@@ -38,6 +38,39 @@ export const nodeFiles = z.record(z.string(), nodeFile).superRefine((files, ctx)
     ctx.addIssue({ code: 'custom', path: path === '' ? [] : [path], message, params: { echo: false } });
 });
 
+/** Most elements of one map node that may run at once. */
+export const MAX_MAP_CONCURRENCY = 256;
+
+/**
+ * `map` of a node: run it once per element of the array at `over` in its merged input.
+ * Each element's container gets `{ ...input without that array, item, index }`; the node's
+ * output is `{ results: [...] }` in input order (plus `failed` with `failFast: false`).
+ */
+export const mapDefinition = z
+  .object({
+    over: z
+      .string()
+      .regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted path such as `items` or `batch.files`')
+      .describe('Dotted path of the array in the merged input to run the node over, e.g. `items`.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_MAP_CONCURRENCY)
+      .optional()
+      .describe(`Most elements running at once, 1-${MAX_MAP_CONCURRENCY}. Default 4.`),
+    failFast: z
+      .boolean()
+      .optional()
+      .describe(
+        'true (default): the first failed element fails the node and cancels the rest. false: every ' +
+          'element runs; a failed one becomes { "error": {...} } in results and `failed` counts them.',
+      ),
+  })
+  .strict();
+/** A parsed `map` of a node. */
+export type MapDefinition = z.infer<typeof mapDefinition>;
+
 /** `.node.json`: one step, one container. */
 export const nodeDefinition = z
   .object({
@@ -81,6 +114,11 @@ export const nodeDefinition = z
       .describe(`Variable name -> template; \${service:<id>} becomes that service's hostname.`),
     inputs: jsonSchema.optional().describe('JSON Schema of the input, checked before the node runs.'),
     outputs: jsonSchema.optional().describe('JSON Schema of the output, checked after the node runs.'),
+    map: mapDefinition
+      .optional()
+      .describe(
+        'Fan-out: run the node once per element of an array in its input, each in its own container.',
+      ),
     /** Files shipped with the node (relative path -> content). Read from the node folder on load. */
     files: nodeFiles
       .optional()

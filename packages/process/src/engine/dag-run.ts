@@ -1,12 +1,12 @@
 import { evaluateCondition } from '../definition/conditions/evaluate.ts';
-import type { WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
-import { LightProcessError } from '../definition/errors.ts';
-import { nodeRequest, type RequestContext } from './node-request.ts';
-import { normalizeOutput, OUTPUT_FILE, parseOutputFile } from './output-channel.ts';
+import type { MapDefinition, WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
+import { type MapNodeEnd, runMapNode } from './map-node.ts';
+import type { RequestContext } from './node-request.ts';
+import { crashMessage, type NodeStepEnd, runNodeStep } from './node-step.ts';
 import { type Activation, Scheduler } from './scheduler.ts';
 import { SchemaCheck } from './schema-check.ts';
-import type { StepLogLine, StepOutcome } from './step-runner.ts';
-import type { ExecuteOptions, NodeErrorCode, NodeResult, WorkflowError } from './types.ts';
+import type { StepLogLine } from './step-runner.ts';
+import type { ExecuteOptions, MapProgress, NodeErrorCode, NodeResult, WorkflowError } from './types.ts';
 
 /** Why the DAG stopped early. */
 export type StopReason =
@@ -84,72 +84,78 @@ export class DagRun {
     const node = this.nodes.get(nodeId) as WorkflowNode;
     const started = Date.now();
     this.options.onNodeStart?.({ nodeId, iteration, node });
-    const invalidInput = this.schemas.check(`node "${nodeId}"`, 'input', node.inputs, input);
-    if (invalidInput) {
-      this.fail(
-        nodeId,
-        this.result(nodeId, iteration, started, {
-          status: 'failed',
-          code: 'INPUT_INVALID',
-          message: invalidInput,
-        }),
-      );
-      return;
-    }
     const controller = new AbortController();
     this.inFlight.set(nodeId, controller);
-    let outcome: StepOutcome;
-    let runId: string | undefined;
+    let end: NodeStepEnd & { map?: MapProgress; logs?: string[] };
     try {
-      outcome = await this.options.runner.runStep(nodeRequest(node, input, this.context), {
-        signal: controller.signal,
-        ...(this.context.lease ? { lease: this.context.lease } : {}),
-        onStart: (id) => {
-          runId = id;
-        },
-        onLog: (line) => this.log(nodeId, line),
-        outputArtifact: OUTPUT_FILE,
-      });
+      end = node.map
+        ? await this.runMap(node, node.map, input, controller.signal)
+        : await runNodeStep({
+            node,
+            input,
+            runner: this.options.runner,
+            context: this.context,
+            schemas: this.schemas,
+            signal: controller.signal,
+            subject: `node "${nodeId}"`,
+            onLog: (line) => this.log(nodeId, line),
+          });
     } finally {
       this.inFlight.delete(nodeId);
     }
-    const base = { runId: outcome.runId || runId, exitCode: outcome.exitCode };
-    if (outcome.status !== 'succeeded') {
-      const message = this.describeEnd(nodeId, outcome);
-      const status =
-        outcome.status === 'timeout' ? 'timeout' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
-      const code =
-        status === 'failed' ? 'NODE_FAILED' : status === 'timeout' ? 'NODE_TIMEOUT' : 'NODE_CANCELLED';
-      const result = this.result(nodeId, iteration, started, { ...base, status, code, message });
+    const result = this.result(nodeId, iteration, started, {
+      status: end.status,
+      output: end.output,
+      exitCode: end.exitCode,
+      runId: end.runId,
+      ...(end.error ? { code: end.error.code, message: end.error.message } : {}),
+      ...(end.map ? { map: end.map } : {}),
+      ...(end.logs ? { logs: end.logs } : {}),
+    });
+    if (end.status !== 'succeeded') {
+      // A run this DAG cancelled (another node failed, or the workflow stops) is not a new failure.
       if (controller.signal.aborted) this.record(result);
       else this.fail(nodeId, result);
       return;
     }
-    const parsed = parseOutputFile(outcome.outputBytes);
-    if (parsed.warning) {
-      const line = `light-process: ${parsed.warning}`;
-      this.log(nodeId, { stream: 'stderr', line, time: new Date().toISOString() });
-    }
-    const output = normalizeOutput(parsed.value);
-    const invalidOutput = this.schemas.check(`node "${nodeId}"`, 'output', node.outputs, output);
-    if (invalidOutput) {
-      this.fail(
-        nodeId,
-        this.result(nodeId, iteration, started, {
-          ...base,
-          status: 'failed',
-          code: 'OUTPUT_INVALID',
-          message: invalidOutput,
-          output,
-        }),
-      );
-      return;
-    }
-    this.record(this.result(nodeId, iteration, started, { ...base, status: 'succeeded', output }));
+    this.record(result);
     if (this.stopReason) return;
-    const progress = this.scheduler.complete(nodeId, output);
+    const progress = this.scheduler.complete(nodeId, end.output);
     for (const skipped of progress.skipped) this.record(this.skippedResult(skipped));
     this.launch(progress.ready);
+  }
+
+  /** Runs a map node's elements through the same per-run function as plain nodes. */
+  private runMap(
+    node: WorkflowNode,
+    map: MapDefinition,
+    input: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<MapNodeEnd> {
+    const nodeId = node.id;
+    const subject = (index: number) => `node "${nodeId}" element ${index}`;
+    return runMapNode({
+      nodeId,
+      map,
+      input,
+      signal,
+      tailSize: this.tailSize,
+      runElement: ({ index, input: elementInput, signal: elementSignal, onLog }) =>
+        runNodeStep({
+          node,
+          input: elementInput,
+          runner: this.options.runner,
+          context: this.context,
+          schemas: this.schemas,
+          signal: elementSignal,
+          subject: subject(index),
+          onLog,
+        }),
+      crashed: (index, error) => crashMessage(subject(index), error),
+      onLog: (index, line) => this.log(nodeId, line, index),
+      onElementStart: (index, progress) => this.options.onElementStart?.({ nodeId, index, map: progress }),
+      onElementEnd: (element, progress) => this.options.onElementEnd?.({ nodeId, element, map: progress }),
+    });
   }
 
   private fail(nodeId: string, result: NodeResult): void {
@@ -174,25 +180,8 @@ export class DagRun {
     }
   }
 
-  private describeEnd(nodeId: string, outcome: StepOutcome): string {
-    const why = outcome.error ? `: ${outcome.error.message}` : '';
-    if (outcome.status === 'timeout') return `node "${nodeId}" timed out${why}`;
-    if (outcome.status === 'cancelled') return `node "${nodeId}" was cancelled`;
-    const exit = outcome.exitCode === null ? 'without an exit code' : `with exit code ${outcome.exitCode}`;
-    return `node "${nodeId}" failed ${exit}${why}`;
-  }
-
   private crashed(activation: Activation, error: unknown): NodeResult {
-    const code = error instanceof LightProcessError ? error.code : 'NODE_FAILED';
-    const reason = error instanceof Error ? error.message : String(error);
-    const node = `node "${activation.nodeId}"`;
-    // Said as what it is: light-run unreachable, or a request too large, is not a crash of the node.
-    const message =
-      code === 'LIGHT_RUN_UNREACHABLE'
-        ? `${node}: ${reason}`
-        : code === 'NODE_FILES_TOO_LARGE'
-          ? `${node} was refused: ${reason}`
-          : `${node} could not run: ${reason}`;
+    const { code, message } = crashMessage(`node "${activation.nodeId}"`, error);
     return this.result(activation.nodeId, activation.iteration, Date.now(), {
       status: 'failed',
       code,
@@ -211,6 +200,9 @@ export class DagRun {
       output?: Record<string, unknown>;
       exitCode?: number | null;
       runId?: string | undefined;
+      map?: MapProgress;
+      /** The log tail to report instead of the node's own (a map's failing element). */
+      logs?: string[];
     },
   ): NodeResult {
     return {
@@ -219,9 +211,10 @@ export class DagRun {
       output: end.output ?? {},
       exitCode: end.exitCode ?? null,
       duration: Date.now() - started,
-      logs: [...(this.tails.get(nodeId) ?? [])],
+      logs: [...(end.logs ?? this.tails.get(nodeId) ?? [])],
       iterations: iteration,
       ...(end.runId ? { runId: end.runId } : {}),
+      ...(end.map ? { map: end.map } : {}),
       ...(end.code && end.message ? { error: { code: end.code, message: end.message } } : {}),
     };
   }
@@ -240,9 +233,9 @@ export class DagRun {
     return { ...this.skippedResult(nodeId), status: 'cancelled', error: { code: 'NOT_STARTED', message } };
   }
 
-  private log(nodeId: string, line: StepLogLine): void {
+  private log(nodeId: string, line: StepLogLine, element?: number): void {
     this.tail(nodeId, line.line);
-    this.options.onLog?.({ nodeId, ...line });
+    this.options.onLog?.({ nodeId, ...(element !== undefined ? { element } : {}), ...line });
   }
 
   private tail(nodeId: string, line: string): void {

@@ -9,7 +9,8 @@ export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'tim
 /**
  * Why a node did not succeed: `NODE_FAILED` (non-zero exit, or light-run said failed),
  * `NODE_TIMEOUT`, `NODE_CANCELLED`, `NOT_STARTED` (the workflow stopped first),
- * `INPUT_INVALID` / `OUTPUT_INVALID` (its JSON Schemas), or the code of the
+ * `INPUT_INVALID` / `OUTPUT_INVALID` (its JSON Schemas), `MAP_OVER_INVALID` (a map node's
+ * `map.over` does not name an array in its input), or the code of the
  * `LightProcessError` that kept it from running (e.g. `LIGHT_RUN_UNREACHABLE`).
  */
 export type NodeErrorCode =
@@ -19,6 +20,7 @@ export type NodeErrorCode =
   | 'NOT_STARTED'
   | 'INPUT_INVALID'
   | 'OUTPUT_INVALID'
+  | 'MAP_OVER_INVALID'
   | LightProcessErrorCode;
 
 /**
@@ -49,6 +51,29 @@ export interface NodeResult {
   /** How many times the node ran (loops run a node more than once). */
   iterations: number;
   /** light-run id of the last run of this node. */
+  runId?: string;
+  error?: { code: NodeErrorCode; message: string };
+  /** How far a map node got over its elements (absent on other nodes). */
+  map?: MapProgress;
+}
+
+/** Where a map node stands: elements in its list, elements ended, and of those, failed ones. */
+export interface MapProgress {
+  total: number;
+  /** Elements that ended, whatever the outcome (`failed` included). */
+  done: number;
+  failed: number;
+}
+
+/** How one element of a map node ended. */
+export interface ElementResult {
+  /** Position of the element in the list, from 0. */
+  index: number;
+  status: Exclude<NodeStatus, 'skipped'>;
+  exitCode: number | null;
+  /** Milliseconds. */
+  duration: number;
+  /** light-run id of the element's run, when it was submitted. */
   runId?: string;
   error?: { code: NodeErrorCode; message: string };
 }
@@ -82,6 +107,8 @@ export interface WorkflowError {
 /** One line a node printed. */
 export interface NodeLogLine {
   nodeId: string;
+  /** The element of a map node that printed it (absent on other nodes). */
+  element?: number;
   stream: 'stdout' | 'stderr';
   line: string;
   time: string;
@@ -113,4 +140,8 @@ export interface ExecuteOptions {
   onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;
   onNodeEnd?: (event: { nodeId: string; result: NodeResult }) => void;
   onLog?: (line: NodeLogLine) => void;
+  /** An element of a map node was submitted. */
+  onElementStart?: (event: { nodeId: string; index: number; map: MapProgress }) => void;
+  /** An element of a map node ended; `map` counts it. */
+  onElementEnd?: (event: { nodeId: string; element: ElementResult; map: MapProgress }) => void;
 }
