@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { ExecuteOptions, NodeResult } from '../engine/types.ts';
+import type { ExecuteOptions, MapProgress, NodeResult } from '../engine/types.ts';
 
 /** Options of `createProgressPrinter`. */
 export interface ProgressPrinterOptions {
@@ -14,7 +14,9 @@ export interface ProgressPrinterOptions {
 }
 
 /** The execute callbacks that print, `note(line)` for other lines, and `close()` to stop redrawing. */
-export type ProgressPrinter = Required<Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog'>> & {
+export type ProgressPrinter = Required<
+  Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog' | 'onElementEnd'>
+> & {
   /** Prints a line that is not a node log (e.g. light-run's own log), dimmed. */
   note(line: string): void;
   /** Stops redrawing and leaves the final status block in place. */
@@ -26,7 +28,14 @@ interface Row {
   startedAt?: number;
   durationMs?: number;
   iteration: number;
+  /** A map node's elements: `[done/total]` after its state. */
+  map?: MapProgress;
+  /** When plain mode last printed this map's progress (epoch ms). */
+  printedAt?: number;
 }
+
+// Plain mode prints a map's progress at most this often (and on every failed element).
+const PLAIN_PROGRESS_MS = 1000;
 
 /**
  * Prints a workflow's progress: node logs prefixed by node id, and node states with their
@@ -54,7 +63,7 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
     [...rows.entries()]
       .map(
         ([id, row]) =>
-          `  ${id.padEnd(width)} ${paint(row.state)}${seconds(row)}${row.iteration > 1 ? c.dim(` x${row.iteration}`) : ''}\n`,
+          `  ${id.padEnd(width)} ${paint(row.state)}${counts(row.map)}${seconds(row)}${row.iteration > 1 ? c.dim(` x${row.iteration}`) : ''}\n`,
       )
       .join('');
   const print = (text: string): void => {
@@ -79,11 +88,28 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
       );
     },
     onNodeEnd: ({ nodeId, result }) => {
-      rows.set(nodeId, { state: result.status, durationMs: result.duration, iteration: result.iterations });
+      rows.set(nodeId, {
+        state: result.status,
+        durationMs: result.duration,
+        iteration: result.iterations,
+        ...(result.map ? { map: result.map } : {}),
+      });
       print(options.live ? '' : endLine(nodeId, result, paint));
     },
-    onLog: ({ nodeId, stream, line }) => {
-      const tag = `[${nodeId}]`;
+    onElementEnd: ({ nodeId, element, map }) => {
+      const row = rows.get(nodeId);
+      if (!row) return;
+      row.map = map;
+      if (options.live) return;
+      const now = Date.now();
+      const failed = element.status !== 'succeeded';
+      if (!failed && map.done < map.total && now - (row.printedAt ?? 0) < PLAIN_PROGRESS_MS) return;
+      row.printedAt = now;
+      const why = failed ? ` element ${element.index} ${paint(element.status)}` : '';
+      print(`${c.cyan('progress')} ${nodeId}${counts(map)}${why}\n`);
+    },
+    onLog: ({ nodeId, element, stream, line }) => {
+      const tag = element === undefined ? `[${nodeId}]` : `[${nodeId}:${element}]`;
       print(`${stream === 'stderr' ? c.yellow(tag) : c.dim(tag)} ${line}\n`);
     },
     note: (line) => print(`${c.dim(line)}\n`),
@@ -94,8 +120,14 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
   };
 }
 
+/** ` [17/40]`, or ` [17/40, 2 failed]`; empty for a node that is not a map. */
+function counts(map: MapProgress | undefined): string {
+  if (!map) return '';
+  return map.failed > 0 ? ` [${map.done}/${map.total}, ${map.failed} failed]` : ` [${map.done}/${map.total}]`;
+}
+
 function endLine(nodeId: string, result: NodeResult, paint: (state: string) => string): string {
   const took = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
   const why = result.error && result.status !== 'skipped' ? `: ${result.error.message.split('\n')[0]}` : '';
-  return `${paint(result.status)} ${nodeId}${took}${why}\n`;
+  return `${paint(result.status)} ${nodeId}${counts(result.map)}${took}${why}\n`;
 }
