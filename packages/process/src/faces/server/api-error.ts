@@ -20,6 +20,8 @@ export const API_ERRORS = {
   WORKFLOW_NOT_FOUND: 404,
   /** No run with that id. */
   RUN_NOT_FOUND: 404,
+  /** The run has no node with that id (it is not in the workflow, or never started). */
+  NODE_NOT_FOUND: 404,
   /** No route for that method and path. */
   ROUTE_NOT_FOUND: 404,
   /** A workflow with that id is already registered. */

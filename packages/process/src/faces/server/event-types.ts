@@ -1,4 +1,4 @@
-import type { NodeRunStatus, RunStatus, StoredError } from './store/types.ts';
+import type { MapCounts, NodeRunStatus, RunStatus, StoredError } from './store/types.ts';
 
 // The events of `GET /api/runs/:id/events`. Types only, so the web UI shares them.
 
@@ -18,6 +18,20 @@ export interface LogEvent {
   nodeId: string;
   stream: 'stdout' | 'stderr';
   line: string;
+  time: string;
+  /** The element of a map node that printed it (absent on other nodes). */
+  element?: number;
+}
+
+/**
+ * An element of a map node ended: the node's counts so far. Streamed live only (a replay
+ * skips them; `GET /api/runs/:id` has the latest counts in the node's `map`).
+ */
+export interface NodeProgressEvent {
+  type: 'node-progress';
+  runId: string;
+  nodeId: string;
+  map: MapCounts;
   time: string;
 }
 
@@ -44,4 +58,4 @@ export interface RunFinishedEvent {
 }
 
 /** Any event of a run's stream. */
-export type RunEvent = NodeStartedEvent | LogEvent | NodeFinishedEvent | RunFinishedEvent;
+export type RunEvent = NodeStartedEvent | LogEvent | NodeProgressEvent | NodeFinishedEvent | RunFinishedEvent;

@@ -35,7 +35,9 @@ export class RunEventLog {
   /** Numbers an event, records it and hands it to every subscriber. */
   push(event: RunEvent): void {
     const numbered = { id: ++this.#lastId, event };
-    if (event.type === 'log') {
+    if (event.type === 'node-progress') {
+      // Not kept: 10,000 elements would mean 10,000 replayed events; the run record has the counts.
+    } else if (event.type === 'log') {
       const count = (this.#logCounts.get(event.nodeId) ?? 0) + 1;
       this.#logCounts.set(event.nodeId, count);
       if (count <= this.#logCap) this.#events.push(numbered);

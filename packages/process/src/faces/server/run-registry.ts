@@ -139,9 +139,30 @@ export class RunRegistry {
           active.events.push({ type: 'node-started', runId, nodeId, iteration, time });
         },
         onLog: (line) => {
-          const entry = { stream: line.stream, line: line.line, time: line.time };
+          const entry = {
+            stream: line.stream,
+            line: line.line,
+            time: line.time,
+            ...(line.element !== undefined ? { element: line.element } : {}),
+          };
           record('a log line', () => store.appendLog(runId, line.nodeId, entry));
           active.events.push({ type: 'log', runId, nodeId: line.nodeId, ...entry });
+        },
+        onElementStart: ({ nodeId, index, map }) => {
+          record('an element start', () => store.elementStarted(runId, nodeId, index, map));
+        },
+        onElementEnd: ({ nodeId, element, map }) => {
+          const end = {
+            index: element.index,
+            status: element.status,
+            exitCode: element.exitCode,
+            durationMs: element.duration,
+            lightRunId: element.runId,
+            error: element.error,
+          };
+          record('an element result', () => store.elementFinished(runId, nodeId, end, map));
+          const time = new Date().toISOString();
+          active.events.push({ type: 'node-progress', runId, nodeId, map, time });
         },
         onNodeEnd: ({ nodeId, result }) => {
           finished.add(nodeId);
@@ -189,6 +210,7 @@ export class RunRegistry {
       iterations: result.iterations,
       lightRunId: result.runId,
       error: result.error,
+      map: result.map,
     };
     this.#options.store.nodeFinished(runId, nodeId, end);
     active.events.push({

@@ -65,6 +65,9 @@ export const workflowDetail = workflowSummary.extend({
   inputSchema: z.record(z.string(), z.unknown()).nullable(),
 });
 
+/** Where a map node stands: elements in its list, ended (failed included), failed. */
+const mapCounts = z.object({ total: z.number().int(), done: z.number().int(), failed: z.number().int() });
+
 /** A node of a run. */
 export const nodeRecord = z.object({
   nodeId: z.string(),
@@ -77,8 +80,45 @@ export const nodeRecord = z.object({
   error: error.nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  logs: z.array(z.object({ stream: z.enum(['stdout', 'stderr']), line: z.string(), time: z.string() })),
+  logs: z.array(
+    z.object({
+      stream: z.enum(['stdout', 'stderr']),
+      line: z.string(),
+      time: z.string(),
+      element: z.number().int().optional(),
+    }),
+  ),
   logsDropped: z.number().int(),
+  /** A map node's element counts; null on other nodes. */
+  map: mapCounts.nullable(),
+});
+
+/** `GET /api/runs/:id/nodes/:nodeId/elements`. */
+export const elementsParams = z
+  .object({ id: z.string().min(1).max(128), nodeId: z.string().min(1).max(64) })
+  .strict();
+
+/** Paging of `GET /api/runs/:id/nodes/:nodeId/elements`. */
+export const elementsQuery = z
+  .object({
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+/** One page of a map node's elements, by index. */
+export const elementPage = z.object({
+  elements: z.array(
+    z.object({
+      index: z.number().int(),
+      status: z.enum(['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'timeout']),
+      exitCode: z.number().int().nullable(),
+      durationMs: z.number().int().nullable(),
+      error: error.nullable(),
+      lightRunId: z.string().nullable(),
+    }),
+  ),
+  total: z.number().int(),
 });
 
 /** A run as lists show it. */
@@ -127,6 +167,14 @@ export const runEvent = z.discriminatedUnion('type', [
     nodeId: z.string(),
     stream: z.enum(['stdout', 'stderr']),
     line: z.string(),
+    time: z.string(),
+    element: z.number().int().optional(),
+  }),
+  z.object({
+    type: z.literal('node-progress'),
+    runId: z.string(),
+    nodeId: z.string(),
+    map: mapCounts,
     time: z.string(),
   }),
   z.object({

@@ -1,7 +1,16 @@
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
 import { defineRoute, type RouteSpec } from '../route-spec.ts';
-import { errorBody, idParams, runListQuery, runPage, runRecord } from '../schemas.ts';
+import {
+  elementPage,
+  elementsParams,
+  elementsQuery,
+  errorBody,
+  idParams,
+  runListQuery,
+  runPage,
+  runRecord,
+} from '../schemas.ts';
 
 const notFound = { description: 'no run with that id', schema: errorBody };
 
@@ -40,6 +49,33 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
         const run = ctx.store.getRun(params.id);
         if (!run) throw new ApiError('RUN_NOT_FOUND', `no run with id '${params.id}'`);
         return run;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/runs/:id/nodes/:nodeId/elements',
+      operationId: 'listMapElements',
+      summary:
+        "List a map node's elements by index (status, exit code, duration, error, light-run id), " +
+        'paged with ?offset= and ?limit= (default 100, at most 1000); their log lines are in the ' +
+        "run's logs, tagged with `element`",
+      tag: 'runs',
+      params: elementsParams,
+      query: elementsQuery,
+      responses: {
+        200: {
+          description: 'one page of elements; total counts every element recorded',
+          schema: elementPage,
+        },
+        400: { description: 'invalid paging', schema: errorBody },
+        404: { description: 'no run with that id, or no such node in it', schema: errorBody },
+      },
+      handler: async ({ params, query }) => {
+        if (!ctx.store.hasRun(params.id))
+          throw new ApiError('RUN_NOT_FOUND', `no run with id '${params.id}'`);
+        if (!ctx.store.hasNode(params.id, params.nodeId))
+          throw new ApiError('NODE_NOT_FOUND', `run '${params.id}' has no node '${params.nodeId}'`);
+        return ctx.store.listElements(params.id, params.nodeId, query);
       },
     }),
     defineRoute({

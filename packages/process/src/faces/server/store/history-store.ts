@@ -3,10 +3,12 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { fileSystemError } from '../../../definition/errors.ts';
 import { migrate } from './migrations.ts';
-import { readRun, readRunPage } from './queries.ts';
+import { readElementPage, readRun, readRunPage } from './queries.ts';
 import { toJson } from './rows.ts';
 import type {
+  ElementPage,
   ListRunsQuery,
+  MapCounts,
   NodeRunStatus,
   RetentionOptions,
   RunPage,
@@ -33,6 +35,18 @@ export interface NodeEnd {
   exitCode: number | null;
   durationMs: number;
   iterations: number;
+  lightRunId?: string | undefined;
+  error?: StoredError | undefined;
+  /** A map node's element counts. */
+  map?: MapCounts | undefined;
+}
+
+/** What an element of a map node reported when it ended. */
+export interface ElementEnd {
+  index: number;
+  status: Exclude<NodeRunStatus, 'running' | 'skipped'>;
+  exitCode: number | null;
+  durationMs: number;
   lightRunId?: string | undefined;
   error?: StoredError | undefined;
 }
@@ -90,16 +104,59 @@ export class HistoryStore implements Disposable {
       .run(run.id, run.workflowId, run.workflowName ?? null, JSON.stringify(run.input ?? null), now());
   }
 
-  /** Marks a node as running (again, for a loop iteration). */
+  /** Marks a node as running (again, for a loop iteration: a map's elements start over). */
   nodeStarted(runId: string, nodeId: string, iteration: number): void {
-    this.#db
-      .prepare(
-        `INSERT INTO node_results (run_id, node_id, status, iterations, started_at)
-         VALUES (?, ?, 'running', ?, ?)
-         ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', iterations = excluded.iterations,
-           finished_at = NULL, duration_ms = NULL`,
-      )
-      .run(runId, nodeId, iteration, now());
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO node_results (run_id, node_id, status, iterations, started_at)
+           VALUES (?, ?, 'running', ?, ?)
+           ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', iterations = excluded.iterations,
+             finished_at = NULL, duration_ms = NULL, map_total = NULL, map_done = NULL, map_failed = NULL`,
+        )
+        .run(runId, nodeId, iteration, now());
+      if (iteration > 1)
+        this.#db.prepare('DELETE FROM map_elements WHERE run_id = ? AND node_id = ?').run(runId, nodeId);
+    })();
+  }
+
+  /** Records that an element of a map node was submitted, with the node's counts. */
+  elementStarted(runId: string, nodeId: string, index: number, counts: MapCounts): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT OR REPLACE INTO map_elements (run_id, node_id, idx, status) VALUES (?, ?, ?, 'running')`,
+        )
+        .run(runId, nodeId, index);
+      this.#setCounts(runId, nodeId, counts);
+    })();
+  }
+
+  /** Records how an element of a map node ended, with the node's counts. */
+  elementFinished(runId: string, nodeId: string, end: ElementEnd, counts: MapCounts): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT OR REPLACE INTO map_elements (run_id, node_id, idx, status, exit_code, duration_ms, error,
+             light_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          runId,
+          nodeId,
+          end.index,
+          end.status,
+          end.exitCode,
+          Math.round(end.durationMs),
+          toJson(end.error),
+          end.lightRunId ?? null,
+        );
+      this.#setCounts(runId, nodeId, counts);
+    })();
+  }
+
+  /** One page of a map node's elements, by index (empty for a node that is not a map). */
+  listElements(runId: string, nodeId: string, page: { offset: number; limit: number }): ElementPage {
+    return readElementPage(this.#db, runId, nodeId, page);
   }
 
   /** Records how a node ended. */
@@ -108,12 +165,12 @@ export class HistoryStore implements Disposable {
     this.#db
       .prepare(
         `INSERT INTO node_results (run_id, node_id, status, output, exit_code, duration_ms, iterations,
-           light_run_id, error, started_at, finished_at)
+           light_run_id, error, started_at, finished_at, map_total, map_done, map_failed)
          VALUES (@runId, @nodeId, @status, @output, @exitCode, @durationMs, @iterations, @lightRunId, @error,
-           @finishedAt, @finishedAt)
+           @finishedAt, @finishedAt, @mapTotal, @mapDone, @mapFailed)
          ON CONFLICT (run_id, node_id) DO UPDATE SET status = @status, output = @output, exit_code = @exitCode,
            duration_ms = @durationMs, iterations = @iterations, light_run_id = @lightRunId, error = @error,
-           finished_at = @finishedAt`,
+           finished_at = @finishedAt, map_total = @mapTotal, map_done = @mapDone, map_failed = @mapFailed`,
       )
       .run({
         runId,
@@ -126,6 +183,9 @@ export class HistoryStore implements Disposable {
         lightRunId: end.lightRunId ?? null,
         error: toJson(end.error),
         finishedAt,
+        mapTotal: end.map?.total ?? null,
+        mapDone: end.map?.done ?? null,
+        mapFailed: end.map?.failed ?? null,
       });
   }
 
@@ -134,8 +194,8 @@ export class HistoryStore implements Disposable {
     const key = `${runId}\0${nodeId}`;
     const count = (this.#logCounts.get(key) ?? this.#countLogs(runId, nodeId)) + 1;
     this.#db
-      .prepare('INSERT INTO logs (run_id, node_id, stream, line, time) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, nodeId, line.stream, line.line, line.time);
+      .prepare('INSERT INTO logs (run_id, node_id, stream, line, time, element) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, nodeId, line.stream, line.line, line.time, line.element ?? null);
     if (count <= this.#logCap) {
       this.#logCounts.set(key, count);
       return;
@@ -187,6 +247,9 @@ export class HistoryStore implements Disposable {
         `UPDATE node_results SET status = 'cancelled', finished_at = ? WHERE run_id = ? AND status = 'running'`,
       )
       .run(finishedAt, runId);
+    this.#db
+      .prepare(`UPDATE map_elements SET status = 'cancelled' WHERE run_id = ? AND status = 'running'`)
+      .run(runId);
     for (const key of this.#logCounts.keys()) if (key.startsWith(`${runId}\0`)) this.#logCounts.delete(key);
     this.applyRetention();
   }
@@ -194,6 +257,19 @@ export class HistoryStore implements Disposable {
   /** A run with its nodes and their logs, or undefined for an unknown id. */
   getRun(id: string): RunRecord | undefined {
     return readRun(this.#db, id);
+  }
+
+  /** Whether a run with that id is in the history. */
+  hasRun(id: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Whether a node of that run has started (or been settled) in the history. */
+  hasNode(runId: string, nodeId: string): boolean {
+    return (
+      this.#db.prepare('SELECT 1 FROM node_results WHERE run_id = ? AND node_id = ?').get(runId, nodeId) !==
+      undefined
+    );
   }
 
   /** One page of runs, newest first, filtered by workflow and status. */
@@ -221,6 +297,9 @@ export class HistoryStore implements Disposable {
              WHERE run_id = ? AND status = 'running'`,
           )
           .run(finishedAt, JSON.stringify({ code: 'INTERRUPTED', message: reason }), id);
+        this.#db
+          .prepare(`UPDATE map_elements SET status = 'cancelled' WHERE run_id = ? AND status = 'running'`)
+          .run(id);
         this.#db
           .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`)
           .run(JSON.stringify({ code: 'INTERRUPTED', message: reason }), finishedAt, id);
@@ -258,6 +337,14 @@ export class HistoryStore implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  #setCounts(runId: string, nodeId: string, counts: MapCounts): void {
+    this.#db
+      .prepare(
+        'UPDATE node_results SET map_total = ?, map_done = ?, map_failed = ? WHERE run_id = ? AND node_id = ?',
+      )
+      .run(counts.total, counts.done, counts.failed, runId, nodeId);
   }
 
   #countLogs(runId: string, nodeId: string): number {

@@ -54,6 +54,26 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, light_run_id)
   );
   `,
+  // Map nodes: element counts on the node, one row per element (never inside the node's
+  // row or its events, so 10,000 elements cost 10,000 small rows), the element of a log line.
+  `
+  ALTER TABLE node_results ADD COLUMN map_total INTEGER;
+  ALTER TABLE node_results ADD COLUMN map_done INTEGER;
+  ALTER TABLE node_results ADD COLUMN map_failed INTEGER;
+  ALTER TABLE logs ADD COLUMN element INTEGER;
+
+  CREATE TABLE map_elements (
+    run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id      TEXT NOT NULL,
+    idx          INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    exit_code    INTEGER,
+    duration_ms  INTEGER,
+    error        TEXT,
+    light_run_id TEXT,
+    PRIMARY KEY (run_id, node_id, idx)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -1,14 +1,16 @@
 import type Database from 'better-sqlite3';
 import {
+  type ElementRow,
   type LogRow,
   type NodeRow,
   type RunRow,
+  toElementRecord,
   toLogLine,
   toNodeRecord,
   toRunInput,
   toRunSummary,
 } from './rows.ts';
-import type { ListRunsQuery, RunPage, RunRecord, StoredLogLine } from './types.ts';
+import type { ElementPage, ListRunsQuery, RunPage, RunRecord, StoredLogLine } from './types.ts';
 
 // The read side of the history: a run with its nodes and logs, and pages of runs.
 
@@ -20,7 +22,7 @@ export function readRun(db: Database.Database, id: string): RunRecord | undefine
     .prepare('SELECT * FROM node_results WHERE run_id = ? ORDER BY started_at, rowid')
     .all(id) as NodeRow[];
   const logRows = db
-    .prepare('SELECT node_id, stream, line, time FROM logs WHERE run_id = ? ORDER BY seq')
+    .prepare('SELECT node_id, stream, line, time, element FROM logs WHERE run_id = ? ORDER BY seq')
     .all(id) as LogRow[];
   const logs = new Map<string, StoredLogLine[]>();
   for (const log of logRows) {
@@ -30,6 +32,29 @@ export function readRun(db: Database.Database, id: string): RunRecord | undefine
   }
   const nodes = nodeRows.map((n) => toNodeRecord(n, logs.get(n.node_id) ?? []));
   return { ...toRunSummary(row), input: toRunInput(row), nodes };
+}
+
+/** One page of a map node's elements, by index. */
+export function readElementPage(
+  db: Database.Database,
+  runId: string,
+  nodeId: string,
+  page: { offset: number; limit: number },
+): ElementPage {
+  const total = (
+    db
+      .prepare('SELECT count(*) AS n FROM map_elements WHERE run_id = ? AND node_id = ?')
+      .get(runId, nodeId) as {
+      n: number;
+    }
+  ).n;
+  const rows = db
+    .prepare(
+      `SELECT idx, status, exit_code, duration_ms, error, light_run_id FROM map_elements
+       WHERE run_id = ? AND node_id = ? ORDER BY idx LIMIT ? OFFSET ?`,
+    )
+    .all(runId, nodeId, page.limit, page.offset) as ElementRow[];
+  return { elements: rows.map(toElementRecord), total };
 }
 
 /** One page of runs, newest first, filtered by workflow and status. */

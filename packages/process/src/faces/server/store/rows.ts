@@ -1,4 +1,5 @@
 import type {
+  ElementRecord,
   NodeRecord,
   NodeRunStatus,
   RunStatus,
@@ -35,6 +36,19 @@ export interface NodeRow {
   started_at: string;
   finished_at: string | null;
   logs_dropped: number;
+  map_total: number | null;
+  map_done: number | null;
+  map_failed: number | null;
+}
+
+/** A `map_elements` row. */
+export interface ElementRow {
+  idx: number;
+  status: string;
+  exit_code: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  light_run_id: string | null;
 }
 
 /** A `logs` row. */
@@ -43,6 +57,7 @@ export interface LogRow {
   stream: string;
   line: string;
   time: string;
+  element: number | null;
 }
 
 /** JSON text of a value, or null for null/undefined. */
@@ -88,10 +103,32 @@ export function toNodeRecord(row: NodeRow, logs: StoredLogLine[]): NodeRecord {
     finishedAt: row.finished_at,
     logs,
     logsDropped: row.logs_dropped,
+    map:
+      row.map_total === null
+        ? null
+        : { total: row.map_total, done: row.map_done ?? 0, failed: row.map_failed ?? 0 },
+  };
+}
+
+/** A map_elements row as an element record. */
+export function toElementRecord(row: ElementRow): ElementRecord {
+  return {
+    index: row.idx,
+    status: row.status as NodeRunStatus,
+    exitCode: row.exit_code,
+    durationMs: row.duration_ms,
+    error: fromJson<StoredError>(row.error),
+    lightRunId: row.light_run_id,
   };
 }
 
 /** A logs row as a log line. */
 export function toLogLine(row: LogRow): StoredLogLine {
-  return { stream: row.stream === 'stderr' ? 'stderr' : 'stdout', line: row.line, time: row.time };
+  const line: StoredLogLine = {
+    stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
+    line: row.line,
+    time: row.time,
+  };
+  if (row.element !== null) line.element = row.element;
+  return line;
 }

@@ -32,6 +32,34 @@ export interface StoredLogLine {
   line: string;
   /** ISO 8601. */
   time: string;
+  /** The element of a map node that printed it (absent on other nodes). */
+  element?: number;
+}
+
+/** Where a map node stands: elements in its list, elements ended (failed included), failed ones. */
+export interface MapCounts {
+  total: number;
+  done: number;
+  failed: number;
+}
+
+/** One element of a map node, as `GET /api/runs/:id/nodes/:nodeId/elements` lists it. */
+export interface ElementRecord {
+  /** Position in the list, from 0. */
+  index: number;
+  status: NodeRunStatus;
+  exitCode: number | null;
+  /** Milliseconds; null while running. */
+  durationMs: number | null;
+  error: StoredError | null;
+  lightRunId: string | null;
+}
+
+/** One page of a map node's elements, by index. */
+export interface ElementPage {
+  elements: ElementRecord[];
+  /** Elements recorded for the node (started or ended). */
+  total: number;
 }
 
 /** One node of a run, as the history keeps it. */
@@ -52,6 +80,11 @@ export interface NodeRecord {
   logs: StoredLogLine[];
   /** Lines dropped because the node printed more than the per-node cap. */
   logsDropped: number;
+  /**
+   * A map node's element counts (null on other nodes). Its elements are not embedded: page
+   * through them with `HistoryStore.listElements` / `GET /api/runs/:id/nodes/:nodeId/elements`.
+   */
+  map: MapCounts | null;
 }
 
 /** A run without its nodes, as lists show it. */
