@@ -55,7 +55,7 @@ describe('light serve history of map nodes', () => {
     const run = res.json() as RunRecord;
     const score = run.nodes.find((n) => n.nodeId === 'score');
     assert.deepEqual(score?.map, { total: 5, done: 5, failed: 1 });
-    assert.equal((score?.output?.results as unknown[]).length, 5);
+    assert.equal((score?.output?.results as unknown[] | undefined)?.length, 5);
     assert.deepEqual(
       score?.logs.filter((l) => l.line === 'element says 3').map((l) => l.element),
       [3],
@@ -114,7 +114,7 @@ describe('light serve history of map nodes', () => {
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
     const score = run.nodes[0];
     assert.deepEqual(score?.map, { total, done: total, failed: 0 });
-    assert.equal((score?.output?.results as unknown[]).length, total);
+    assert.equal((score?.output?.results as unknown[] | undefined)?.length, total);
     assert.equal(score?.logs.length, 1000, 'the per-node log cap holds across elements');
     assert.equal(score?.logsDropped, total - 1000);
 
