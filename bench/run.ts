@@ -15,6 +15,7 @@ import { inspectShutdownsWith, shutdownFindings } from './lib/light-run.ts';
 import { markdown, ratioTable, type SectionResult, section } from './lib/report.ts';
 import { load } from './load.ts';
 import { makespan } from './makespan.ts';
+import { map } from './map.ts';
 import { overhead } from './overhead.ts';
 import { scheduler } from './scheduler.ts';
 import { speed } from './speed.ts';
@@ -29,6 +30,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   artifacts,
   'warm-start': warmStart,
   speed,
+  map,
 };
 
 const USAGE = `usage: npm run bench -- [--only ${Object.keys(SECTIONS).join(',')}] [--runs N] [--quick]

@@ -59,6 +59,7 @@ export { validateCondition } from './definition/conditions/validate-condition.ts
 export type {
   Condition,
   LinkDefinition,
+  MapDefinition,
   NetworkDef,
   NodeDefinition,
   NodeFile,
@@ -106,7 +107,9 @@ export type {
   StepStatus,
 } from './engine/step-runner.ts';
 export type {
+  ElementResult,
   ExecuteOptions,
+  MapProgress,
   NodeErrorCode,
   NodeLogLine,
   NodeResult,

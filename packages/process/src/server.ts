@@ -31,6 +31,17 @@ export { createLightServer } from './faces/server/app.ts';
 export type { OpenApiDocument } from './faces/server/openapi.ts';
 export type { LightServerOptions, ServerRunner } from './faces/server/options.ts';
 export type { ExecuteFunction } from './faces/server/run-registry.ts';
-export type { HistoryStoreOptions, InterruptedRun, NodeEnd } from './faces/server/store/history-store.ts';
+export type {
+  ElementEnd,
+  HistoryStoreOptions,
+  InterruptedRun,
+  NodeEnd,
+} from './faces/server/store/history-store.ts';
 export { HistoryStore } from './faces/server/store/history-store.ts';
-export type { ListRunsQuery, RetentionOptions } from './faces/server/store/types.ts';
+export type {
+  ElementPage,
+  ElementRecord,
+  ListRunsQuery,
+  MapCounts,
+  RetentionOptions,
+} from './faces/server/store/types.ts';
