@@ -1,4 +1,9 @@
-import { type NodeFile, type WorkflowNode, workflowNode } from '../definition/definitions.ts';
+import {
+  type MapDefinition,
+  type NodeFile,
+  type WorkflowNode,
+  workflowNode,
+} from '../definition/definitions.ts';
 import { deepFreeze, parseDefinition } from '../definition/parse-definition.ts';
 import type { JsonSchema } from '../definition/schema/schema.ts';
 import { encodeFile } from '../files/file-content.ts';
@@ -47,6 +52,10 @@ export class Node {
   get outputs(): Readonly<JsonSchema> | undefined {
     return this.#def.outputs;
   }
+  /** The node's fan-out over a list (see `withMap`), when it has one. */
+  get map(): Readonly<MapDefinition> | undefined {
+    return this.#def.map;
+  }
   /** Relative path -> content. */
   get files(): Readonly<Record<string, NodeFile>> {
     return this.#def.files ?? {};
@@ -73,6 +82,14 @@ export class Node {
   /** A copy with the outputs JSON Schema set. */
   withOutputs(schema: JsonSchema): Node {
     return this.with({ outputs: schema });
+  }
+
+  /**
+   * A copy that runs once per element of the array at `map.over` in its input, each in its
+   * own container. @example node.withMap({ over: 'items', concurrency: 4, failFast: false })
+   */
+  withMap(map: MapDefinition): Node {
+    return this.with({ map });
   }
 
   /** The plain definition (a fresh copy). */

@@ -5,6 +5,7 @@ import type { LinkDefinition, WorkflowDefinition, WorkflowNode } from '../../src
 import { nodeDefinition } from '../../src/definition/definitions.ts';
 import { executeWorkflow } from '../../src/engine/execute.ts';
 import type { ElementResult, MapProgress } from '../../src/engine/types.ts';
+import { Node } from '../../src/sdk/node.ts';
 
 function workflow(
   nodes: (Partial<WorkflowNode> & { id: string })[],
@@ -240,6 +241,15 @@ describe('map nodes', () => {
       assert.equal(parsed.success, false, JSON.stringify(map));
       assert.equal(parsed.error?.issues[0]?.path[0], 'map');
     }
+  });
+
+  test('Node.withMap sets the map, and a bad one throws naming map.over', () => {
+    const node = new Node({ id: 'n', image: 'localhost/light-sh' }).withMap({
+      over: 'items',
+      concurrency: 2,
+    });
+    assert.deepEqual(node.map, { over: 'items', concurrency: 2 });
+    assert.throws(() => node.withMap({ over: '' }), /map\.over/);
   });
 
   test('10,000 elements run with bounded memory: per-element state is freed as elements end', async () => {
