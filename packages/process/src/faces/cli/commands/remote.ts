@@ -28,11 +28,23 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+// A map node's progress is printed at most this often (and when it completes).
+const MAP_PROGRESS_MS = 1000;
+const mapPrinted = new Map<string, number>();
+
 function progress(event: RemoteRunEvent): void {
   const c = colors();
   if (event.type === 'node-started') eprintln(`${c.cyan('▶')} ${event.nodeId}`);
-  else if (event.type === 'log') eprintln(c.dim(`  ${event.nodeId} | ${event.line}`));
-  else if (event.type === 'node-finished') {
+  else if (event.type === 'log') {
+    const who = event.element === undefined ? event.nodeId : `${event.nodeId}:${event.element}`;
+    eprintln(c.dim(`  ${who} | ${event.line}`));
+  } else if (event.type === 'node-progress') {
+    const { done, total, failed } = event.map;
+    const now = Date.now();
+    if (done < total && now - (mapPrinted.get(event.nodeId) ?? 0) < MAP_PROGRESS_MS) return;
+    mapPrinted.set(event.nodeId, now);
+    eprintln(`  ${event.nodeId} [${done}/${total}${failed > 0 ? `, ${failed} failed` : ''}]`);
+  } else if (event.type === 'node-finished') {
     const mark =
       event.status === 'succeeded' ? c.green('✔') : event.status === 'skipped' ? c.dim('○') : c.red('✖');
     eprintln(`${mark} ${event.nodeId} ${c.dim(event.status)}`);
