@@ -43,8 +43,8 @@ export interface MapNodeEnd {
   runId?: string;
   error?: { code: NodeErrorCode; message: string };
   map: MapProgress;
-  /** The last lines of the element that failed the node (failFast), else of the last element that ended. */
-  logs: string[];
+  /** The last lines of the element that failed the node (failFast); absent: the node's own tail. */
+  logs?: string[];
 }
 
 /**
@@ -66,7 +66,6 @@ export async function runMapNode(options: MapNodeOptions): Promise<MapNodeEnd> {
       exitCode: null,
       error: { code: 'MAP_OVER_INVALID', message },
       map: { total: 0, done: 0, failed: 0 },
-      logs: [],
     };
   }
   const failFast = map.failFast ?? true;
@@ -80,7 +79,6 @@ export async function runMapNode(options: MapNodeOptions): Promise<MapNodeEnd> {
   if (options.signal.aborted) stop();
   else options.signal.addEventListener('abort', stop, { once: true });
   let firstFailure: { element: ElementResult; logs: string[] } | undefined;
-  let lastLogs: string[] = [];
   let next = 0;
 
   const runOne = async (index: number): Promise<void> => {
@@ -108,7 +106,6 @@ export async function runMapNode(options: MapNodeOptions): Promise<MapNodeEnd> {
       ...(end.error ? { error: end.error } : {}),
     };
     progress.done += 1;
-    lastLogs = tail;
     if (end.status === 'succeeded') {
       results[index] = end.output;
     } else {
@@ -157,11 +154,10 @@ export async function runMapNode(options: MapNodeOptions): Promise<MapNodeEnd> {
       exitCode: null,
       error: { code: 'NODE_CANCELLED', message },
       map: summary,
-      logs: lastLogs,
     };
   }
   const output: Record<string, unknown> = failFast ? { results } : { results, failed: summary.failed };
-  return { status: 'succeeded', output, exitCode: null, map: summary, logs: lastLogs };
+  return { status: 'succeeded', output, exitCode: null, map: summary };
 }
 
 /** A shallow copy of `input` without the value at the dotted `path` (objects on the way are copied). */
