@@ -33,14 +33,14 @@ after(async () => {
   }
 });
 
-// Each element squares its item; item 4 fails with exit code 3; a later element finishes
-// earlier (sleep shrinks with the index) so that input order differs from completion order.
+// Each element squares its item; item 4 fails at once with exit code 3; a later element
+// finishes earlier (sleep shrinks with the index) so that input order differs from completion order.
 const SQUARE_JS = `
 const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const { item, index } = input;
 console.log('square of ' + item + ' at ' + index);
+if (item === 4) { console.error('four is refused'); process.exit(3); }
 setTimeout(() => {
-  if (item === 4) { console.error('four is refused'); process.exit(3); }
   require('fs').writeFileSync('.lp-output.json', JSON.stringify({ square: item * item, tag: input.tag, hasItems: 'items' in input }));
 }, Math.max(0, 300 - index * 50));
 `;
