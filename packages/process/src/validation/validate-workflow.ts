@@ -183,6 +183,16 @@ function checkTriggers(def: WorkflowDefinition): Problem[] {
         });
       }
       webhook ??= i;
+      const secret = trigger.webhook.secretEnv;
+      def.nodes.forEach((node, n) => {
+        if (!node.env?.includes(secret)) return;
+        problems.push({
+          code: 'INVALID_FIELD',
+          path: `nodes[${n}].env`,
+          nodeId: node.id,
+          message: `node '${node.id}': env names ${secret}, the secret of the webhook triggers[${i}]; it never reaches a node`,
+        });
+      });
     }
     const schedule = trigger.schedule;
     if (!schedule) return;

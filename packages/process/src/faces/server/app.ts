@@ -11,13 +11,19 @@ import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
 import { eventRoutes } from './routes/events.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { runRoutes } from './routes/runs.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { RunRegistry } from './run-registry.ts';
+import { systemClock } from './schedules/clock.ts';
+import { Scheduler } from './schedules/scheduler.ts';
+import { webhookSecretNames, withoutSecrets } from './secret-env.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { HistoryStore } from './store/history-store.ts';
+import { WebhookVerifier } from './webhook-signature.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
 /** A running `light serve`: the fastify app, its routes, and how to listen and stop. */
@@ -32,6 +38,8 @@ export interface LightServer extends AsyncDisposable {
   readonly secured: boolean;
   /** Ids of runs a previous process left in flight, marked failed at start. */
   readonly recoveredRuns: readonly string[];
+  /** Ids of runs a previous process left queued, queued again at start (oldest first). */
+  readonly resumedRuns: readonly string[];
   /** Starts listening; resolves with the base URL (`port: 0` picks a free port). */
   listen(options?: { port?: number; host?: string }): Promise<string>;
   /** Cancels the running runs, stops listening and closes the history (idempotent). */
@@ -63,23 +71,68 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
   try {
     const recoveredRuns = await recoverInterruptedRuns(store, options.runner, app.log);
     store.applyRetention();
-    const env = options.env ?? { source: {}, pass: [] };
+    const serverEnv = options.env ?? { source: {}, pass: [] };
+    // Webhook secrets are the server's: hidden from every node's env, whatever the allow-list says.
+    const secretNames = new Set<string>();
+    const env = withoutSecrets(serverEnv, secretNames);
     const catalog = await WorkflowCatalog.load(dir, env, app.log);
+    const secrets = options.secrets ?? serverEnv.source;
+    const refreshSecrets = () => {
+      secretNames.clear();
+      for (const name of webhookSecretNames(catalog.list().map((e) => e.definition))) secretNames.add(name);
+    };
+    refreshSecrets();
+    for (const name of secretNames)
+      if (!secrets[name])
+        app.log.warn(`webhook secret ${name} is not set: calls to its webhook are refused (401)`);
     const runs = new RunRegistry({
       store,
       execute: options.execute ?? executeWorkflow,
       runner: options.runner,
       env,
       logLinesPerNode: options.logLinesPerNode ?? 1000,
+      maxConcurrentRuns: options.maxConcurrentRuns,
       log: app.log,
     });
-    const ctx: ServerContext = { catalog, runs, store, version: packageVersion() };
+    const resumedRuns = runs.resumeQueued((id) => catalog.find(id)?.definition);
+    const scheduler = new Scheduler({
+      store,
+      clock: options.clock ?? systemClock,
+      log: app.log,
+      fire: (workflowId, index, input) => {
+        const entry = catalog.find(workflowId);
+        if (!entry) return;
+        try {
+          runs.start(entry.definition, input, 'schedule');
+        } catch (error) {
+          app.log.warn({ err: error }, `the schedule triggers[${index}] of '${workflowId}' started no run`);
+        }
+      },
+    });
+    const definitions = () => catalog.list().map((e) => e.definition);
+    // After the queued runs are back: they were asked for before any fire time missed since.
+    scheduler.sync(definitions(), { catchUp: true });
+    catalog.onChange(() => {
+      refreshSecrets();
+      scheduler.sync(definitions());
+    });
+    const ctx: ServerContext = {
+      catalog,
+      runs,
+      store,
+      scheduler,
+      verifier: new WebhookVerifier(),
+      secret: (name) => secrets[name] || undefined,
+      version: packageVersion(),
+    };
     const routes: RouteSpec[] = [];
     routes.push(
       ...metaRoutes(ctx, () => routes),
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
       ...eventRoutes(ctx),
+      ...scheduleRoutes(ctx),
+      ...hookRoutes(ctx),
       ...uiRoutes(options.uiDir),
     );
     const registeredRoutes: string[] = [];
@@ -101,6 +154,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        scheduler.stop();
         await runs.close();
         await app.close();
         store.close();
@@ -113,6 +167,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       registeredRoutes,
       secured: Boolean(options.apiKey),
       recoveredRuns,
+      resumedRuns,
       listen: async (where = {}) => {
         const host = where.host ?? '127.0.0.1';
         allowedHosts = acceptedHosts(host, options.allowedHosts ?? []);

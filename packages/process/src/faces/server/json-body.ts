@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route gets its body as the raw `Buffer` received (a webhook checks a signature over it). */
+    rawBody?: boolean;
+  }
+}
+
 /** How deep a request body may nest (objects and arrays), counting the body itself as 1. */
 export const MAX_BODY_DEPTH = 64;
 
@@ -49,15 +56,34 @@ export function checkBodyShape(value: unknown, maxDepth = MAX_BODY_DEPTH): void 
   }
 }
 
+/** Parses a JSON body the way every route's body is parsed: `{}` when empty; a 400 naming what is wrong. */
+export function parseJsonBody(raw: Buffer): unknown {
+  const source = raw.toString('utf8');
+  if (source.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError('INVALID_JSON', `the body is not valid JSON: ${reason}`);
+  }
+  checkBodyShape(body);
+  return body;
+}
+
 /**
  * Parses `application/json` bodies with `JSON.parse` (which keeps a `__proto__` key as a
  * plain property) and then refuses prototype keys and over-deep nesting by name, where
- * fastify's parser would call both "invalid JSON". No other content type is parsed.
+ * fastify's parser would call both "invalid JSON". No other content type is parsed. A route with `config.rawBody` gets the bytes unparsed.
  */
 export function installJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
-    const source = typeof text === 'string' ? text : text.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    if (request.routeOptions.config?.rawBody === true) {
+      done(null, raw);
+      return;
+    }
+    const source = typeof raw === 'string' ? raw : raw.toString('utf8');
     if (source.trim() === '') {
       done(new ApiError('INVALID_JSON', 'the body is empty but its content type is application/json'));
       return;

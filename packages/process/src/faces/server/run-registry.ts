@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WorkflowDefinition } from '../../definition/definitions.ts';
-import type { RunTrigger } from '../../definition/triggers/triggers.ts';
 import { LightProcessError } from '../../definition/errors.ts';
+import type { RunTrigger } from '../../definition/triggers/triggers.ts';
 import type { EnvPolicy } from '../../engine/env-policy.ts';
 import { prepareRun } from '../../engine/prepare.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
@@ -99,7 +99,10 @@ export class RunRegistry {
     if (concurrency) {
       const inFlight = this.#inFlight(definition.id);
       if (inFlight.length >= concurrency.limit && concurrency.onLimit === 'skip')
-        throw new ApiError('CONCURRENCY_LIMIT', skipMessage(definition.id, concurrency.limit, inFlight.length));
+        throw new ApiError(
+          'CONCURRENCY_LIMIT',
+          skipMessage(definition.id, concurrency.limit, inFlight.length),
+        );
       if (concurrency.onLimit === 'cancel-previous') {
         for (const previous of inFlight) void this.cancel(previous.runId);
       }

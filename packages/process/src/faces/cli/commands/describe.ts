@@ -13,7 +13,9 @@ interface DescribeOptions {
 export function registerDescribe(program: Command): void {
   program
     .command('describe')
-    .description('summarise a workflow: nodes, links, conditions, triggers and next fire times; --mermaid for a flowchart')
+    .description(
+      'summarise a workflow: nodes, links, conditions, triggers and next fire times; --mermaid for a flowchart',
+    )
     .argument('[path]', 'workflow folder, workflow.json or packed file', '.')
     .option('--mermaid', 'print a Mermaid flowchart (conditions on the link labels) instead of text')
     .option('--json', 'print the summary as JSON (nodes, links, entry nodes, triggers, concurrency, mermaid)')

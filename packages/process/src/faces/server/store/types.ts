@@ -1,6 +1,5 @@
-import type { NodeErrorCode, WorkflowErrorCode } from '../../../engine/types.ts';
-
 import type { RunTrigger } from '../../../definition/triggers/triggers.ts';
+import type { NodeErrorCode, WorkflowErrorCode } from '../../../engine/types.ts';
 
 /**
  * Where a workflow run stands. `queued` (waiting for a concurrency slot; kept across a restart)
