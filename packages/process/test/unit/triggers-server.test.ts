@@ -155,7 +155,7 @@ describe('light serve admission and triggers (in-memory runner)', () => {
 
   test('--max-runs 2 holds across workflows; a queued run can be cancelled and never starts', async () => {
     const { server, steps, run, get } = await serve([flow('x'), flow('y')], { maxConcurrentRuns: 2 });
-    const ids = [];
+    const ids: string[] = [];
     for (const id of ['x', 'y', 'x', 'y']) ids.push((await run(id, { hold: true })).body.runId);
     await until('two steps run', () => steps.running === 2);
     const queued = (await server.app.inject({ url: '/api/runs?status=queued' })).json() as RunPage;

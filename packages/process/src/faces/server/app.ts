@@ -6,7 +6,7 @@ import { requireApiKey } from './auth.ts';
 import { type AllowedHosts, acceptedHosts, installBrowserGuard } from './browser-guard.ts';
 import type { ServerContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
-import { installJsonBody } from './json-body.ts';
+import { installJsonBody, installRawJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
@@ -126,13 +126,14 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       version: packageVersion(),
     };
     const routes: RouteSpec[] = [];
+    const hooks = hookRoutes(ctx);
     routes.push(
       ...metaRoutes(ctx, () => routes),
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
       ...eventRoutes(ctx),
       ...scheduleRoutes(ctx),
-      ...hookRoutes(ctx),
+      ...hooks,
       ...uiRoutes(options.uiDir),
     );
     const registeredRoutes: string[] = [];
@@ -148,7 +149,16 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     installBrowserGuard(app, () => allowedHosts);
     if (options.apiKey) requireApiKey(app, options.apiKey);
     else app.log.warn('no API key set (LP_API_KEY): the API is open to anyone who can reach it');
-    registerRoutes(app, routes);
+    registerRoutes(
+      app,
+      routes.filter((r) => !hooks.includes(r)),
+    );
+    // The webhook routes get the raw body (their signature covers the exact bytes): a plugin
+    // scopes that parser to them; the hooks above (guard, key check) apply inside it too.
+    await app.register(async (raw) => {
+      installRawJsonBody(raw);
+      registerRoutes(raw, hooks);
+    });
     await app.ready();
 
     let closing: Promise<void> | undefined;

@@ -1,13 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.ts';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route gets its body as the raw `Buffer` received (a webhook checks a signature over it). */
-    rawBody?: boolean;
-  }
-}
-
 /** How deep a request body may nest (objects and arrays), counting the body itself as 1. */
 export const MAX_BODY_DEPTH = 64;
 
@@ -74,15 +67,11 @@ export function parseJsonBody(raw: Buffer): unknown {
 /**
  * Parses `application/json` bodies with `JSON.parse` (which keeps a `__proto__` key as a
  * plain property) and then refuses prototype keys and over-deep nesting by name, where
- * fastify's parser would call both "invalid JSON". No other content type is parsed. A route with `config.rawBody` gets the bytes unparsed.
+ * fastify's parser would call both "invalid JSON". No other content type is parsed.
  */
 export function installJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    if (request.routeOptions.config?.rawBody === true) {
-      done(null, raw);
-      return;
-    }
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
     const source = typeof raw === 'string' ? raw : raw.toString('utf8');
     if (source.trim() === '') {
       done(new ApiError('INVALID_JSON', 'the body is empty but its content type is application/json'));
@@ -103,5 +92,17 @@ export function installJsonBody(app: FastifyInstance): void {
       return;
     }
     done(null, body);
+  });
+}
+
+/**
+ * In an encapsulated plugin (the webhook routes): `application/json` bodies reach the handler
+ * as the raw `Buffer` received, unparsed, so a signature is checked over the exact bytes before
+ * anything reads them (`parseJsonBody` then parses them like any body).
+ */
+export function installRawJsonBody(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+    done(null, raw);
   });
 }

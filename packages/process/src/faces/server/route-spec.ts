@@ -33,8 +33,6 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   tag: 'health' | 'workflows' | 'runs' | 'schedules' | 'hooks' | 'meta' | 'ui';
   /** Reachable without the API key. @default false */
   public?: boolean;
-  /** The handler gets the body as the raw bytes received (a `Buffer`), unparsed. @default false */
-  rawBody?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -55,7 +53,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
     app.route({
       method: route.method,
       url: route.url,
-      config: { public: route.public === true, rawBody: route.rawBody === true },
+      config: { public: route.public === true },
       handler: async (request, reply) => {
         const params = route.params ? parseRequest(route.params, request.params, 'params') : request.params;
         const query = route.query ? parseRequest(route.query, request.query ?? {}, 'query') : request.query;

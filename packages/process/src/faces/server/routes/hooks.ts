@@ -10,7 +10,8 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 /**
  * `POST /hooks/:workflowId`: a webhook trigger. Outside the API key (callers such as GitHub
- * cannot send one): the HMAC-SHA256 signature of the raw body is the credential.
+ * cannot send one): the HMAC-SHA256 signature of the raw body is the credential. Register
+ * these routes where `installRawJsonBody` applies: the handler reads the raw bytes.
  */
 export function hookRoutes(ctx: ServerContext): RouteSpec[] {
   return [
@@ -26,7 +27,6 @@ export function hookRoutes(ctx: ServerContext): RouteSpec[] {
         `Needs no API key; answers 202 with the run id at once`,
       tag: 'hooks',
       public: true,
-      rawBody: true,
       params: hookParams,
       requestBody: { schema: z.unknown(), description: 'the run input (application/json; empty is {})' },
       responses: {
