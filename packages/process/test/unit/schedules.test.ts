@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WorkflowDefinition } from '../../src/definition/definitions.ts';
 import { CATCH_UP_MAX_RUNS } from '../../src/definition/triggers/cron.ts';
 import type { CatchUpPolicy } from '../../src/definition/triggers/triggers.ts';
-import { Scheduler } from '../../src/faces/server/schedules/scheduler.ts';
+import { CronScheduler } from '../../src/faces/server/schedules/scheduler.ts';
 import { HistoryStore } from '../../src/faces/server/store/history-store.ts';
 import { FakeClock } from './fake-clock.ts';
 
@@ -25,7 +25,7 @@ function workflow(cron: string, extra: { timezone?: string; catchUp?: CatchUpPol
 
 function setup(store: HistoryStore, clock: FakeClock) {
   const fired: { workflowId: string; index: number; input: unknown; at: string }[] = [];
-  const scheduler = new Scheduler({
+  const scheduler = new CronScheduler({
     store,
     clock,
     log: silent,
@@ -34,7 +34,7 @@ function setup(store: HistoryStore, clock: FakeClock) {
   return { scheduler, fired };
 }
 
-describe('Scheduler (controllable clock)', () => {
+describe('CronScheduler (controllable clock)', () => {
   test('a six-field expression fires at each of its seconds, with the trigger index and input', () => {
     using store = HistoryStore.open({ path: ':memory:' });
     const clock = new FakeClock('2026-03-01T10:00:00.500Z');

@@ -19,7 +19,7 @@ import { uiRoutes } from './routes/ui.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { RunRegistry } from './run-registry.ts';
 import { systemClock } from './schedules/clock.ts';
-import { Scheduler } from './schedules/scheduler.ts';
+import { CronScheduler } from './schedules/scheduler.ts';
 import { webhookSecretNames, withoutSecrets } from './secret-env.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { HistoryStore } from './store/history-store.ts';
@@ -95,7 +95,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       log: app.log,
     });
     const resumedRuns = runs.resumeQueued((id) => catalog.find(id)?.definition);
-    const scheduler = new Scheduler({
+    const scheduler = new CronScheduler({
       store,
       clock: options.clock ?? systemClock,
       log: app.log,

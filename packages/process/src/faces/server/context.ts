@@ -1,5 +1,5 @@
 import type { RunRegistry } from './run-registry.ts';
-import type { Scheduler } from './schedules/scheduler.ts';
+import type { CronScheduler } from './schedules/scheduler.ts';
 import type { HistoryStore } from './store/history-store.ts';
 import type { WebhookVerifier } from './webhook-signature.ts';
 import type { WorkflowCatalog } from './workflow-catalog.ts';
@@ -9,7 +9,7 @@ export interface ServerContext {
   catalog: WorkflowCatalog;
   runs: RunRegistry;
   store: HistoryStore;
-  scheduler: Scheduler;
+  scheduler: CronScheduler;
   verifier: WebhookVerifier;
   /** The value of a webhook's `secretEnv` variable, read by the server (never passed to a node). */
   secret: (name: string) => string | undefined;

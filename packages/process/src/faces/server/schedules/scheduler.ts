@@ -31,7 +31,7 @@ export interface ScheduleView {
 export type FireFunction = (workflowId: string, index: number, input: unknown, fireAt: Date) => void;
 
 /** What the scheduler needs. */
-export interface SchedulerOptions {
+export interface CronSchedulerOptions {
   /** Where pause state and the last fire time of each schedule are kept. */
   store: Pick<HistoryStore, 'scheduleState' | 'setSchedulePaused' | 'scheduleFired'>;
   clock: Clock;
@@ -57,12 +57,12 @@ const keyOf = (workflowId: string, index: number) => `${workflowId}\0${index}`;
  * (cron via croner, in its timezone), fires a run at each, and at start catches up on the fire
  * times missed while the server was down, as each schedule's `catchUp` says.
  */
-export class Scheduler {
-  readonly #options: SchedulerOptions;
+export class CronScheduler {
+  readonly #options: CronSchedulerOptions;
   readonly #entries = new Map<string, Entry>();
   #stopped = false;
 
-  constructor(options: SchedulerOptions) {
+  constructor(options: CronSchedulerOptions) {
     this.#options = options;
   }
 
