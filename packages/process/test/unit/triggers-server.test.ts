@@ -236,6 +236,17 @@ describe('light serve admission and triggers (in-memory runner)', () => {
       assert.deepEqual(steps.envSeen, [{ VISIBLE: 'yes' }]);
     });
 
+    test("a webhook's secret never reaches a node, even when the allow-list names it", async () => {
+      const reader = flow('reader', {
+        nodes: [{ id: 'a', image: 'localhost/light-sh', env: ['HOOK_SECRET'] }],
+      });
+      const { run, steps } = await serve([hooked, reader]);
+      const refused = await run('reader', {});
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error?.code, 'ENV_MISSING');
+      assert.deepEqual(steps.envSeen, [], 'nothing ran');
+    });
+
     test('a bad, missing, stale or replayed signature is 401 and starts nothing', async () => {
       const { server } = await serve([hooked]);
       const body = '{"ref":"x"}';

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { packageVersion } from '../../definition/version.ts';
 import { executeWorkflow } from '../../engine/execute.ts';
+import { ApiError } from './api-error.ts';
 import { requireApiKey } from './auth.ts';
 import { type AllowedHosts, acceptedHosts, installBrowserGuard } from './browser-guard.ts';
 import type { ServerContext } from './context.ts';
@@ -105,7 +106,11 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
         try {
           runs.start(entry.definition, input, 'schedule');
         } catch (error) {
-          app.log.warn({ err: error }, `the schedule triggers[${index}] of '${workflowId}' started no run`);
+          const message = `the schedule triggers[${index}] of '${workflowId}' started no run`;
+          // A skip is the workflow's own `onLimit` at work, not a fault: not worth a warning each time.
+          if (error instanceof ApiError && error.code === 'CONCURRENCY_LIMIT')
+            app.log.info({ err: error }, message);
+          else app.log.warn({ err: error }, message);
         }
       },
     });
