@@ -153,6 +153,19 @@ describe('light serve admission and triggers (in-memory runner)', () => {
     assert.equal(steps.maxRunning, 1);
   });
 
+  test('onLimit cancel-previous with limit 2 cancels only the oldest run, to make room', async () => {
+    const { steps, run, get } = await serve([limited('c2', { limit: 2, onLimit: 'cancel-previous' })]);
+    const oldest = await run('c2', { hold: true });
+    const middle = await run('c2', { hold: true });
+    await until('two steps run', () => steps.running === 2);
+    const newest = await run('c2', {});
+    await until('the newest run ends', async () => (await get(newest.body.runId)).status === 'succeeded');
+    assert.equal((await get(oldest.body.runId)).status, 'cancelled');
+    assert.equal((await get(middle.body.runId)).status, 'running');
+    steps.releaseAll();
+    await until('the middle run ends', async () => (await get(middle.body.runId)).status === 'succeeded');
+  });
+
   test('--max-runs 2 holds across workflows; a queued run can be cancelled and never starts', async () => {
     const { server, steps, run, get } = await serve([flow('x'), flow('y')], { maxConcurrentRuns: 2 });
     const ids: string[] = [];

@@ -55,7 +55,7 @@ export type TriggerDefinition = z.infer<typeof triggerDefinition>;
 
 /** What happens to a new run while the workflow already has `limit` runs running. */
 export const onLimitPolicy = z.enum(['queue', 'skip', 'cancel-previous']);
-/** `queue`: it waits its turn; `skip`: it is refused; `cancel-previous`: the older runs are cancelled. */
+/** `queue`: it waits its turn; `skip`: it is refused; `cancel-previous`: the oldest runs in flight are cancelled to make room. */
 export type OnLimitPolicy = z.infer<typeof onLimitPolicy>;
 
 /** `concurrency` of a workflow: how many of its runs run at once in `light serve`. */

@@ -80,7 +80,7 @@ export class RunRegistry {
   /**
    * Admits a run: it starts at once when its workflow and the server have a free slot, else it
    * is recorded as `queued` (or, with `onLimit: "skip"`, refused with `CONCURRENCY_LIMIT`; with
-   * `"cancel-previous"`, the workflow's earlier runs are cancelled first). `done` resolves with
+   * `"cancel-previous"`, its oldest runs in flight are cancelled to make room). `done` resolves with
    * its record once it has ended (it never rejects; at shutdown a queued run resolves as queued).
    * The executor's own check (`prepareRun`) refuses an input that does not match the
    * workflow's `inputs` (`INPUT_INVALID`), or an env name that is not set or not allowed
@@ -104,7 +104,9 @@ export class RunRegistry {
           skipMessage(definition.id, concurrency.limit, inFlight.length),
         );
       if (concurrency.onLimit === 'cancel-previous') {
-        for (const previous of inFlight) void this.cancel(previous.runId);
+        // The oldest runs in flight go, as many as it takes to make room for this one.
+        const excess = inFlight.length - concurrency.limit + 1;
+        for (const previous of inFlight.slice(0, Math.max(excess, 0))) void this.cancel(previous.runId);
       }
     }
     // Short enough to read in the UI, and the executor's network prefix (lp-<runId>-) too.
