@@ -95,7 +95,8 @@ export function registerServe(program: Command): void {
       '\nEnvironment:\n' +
         '  LIGHT_RUN_URL, LIGHT_RUN_TOKEN  use this light-run (otherwise a local one is started)\n' +
         '  LP_API_KEY                      require Authorization: Bearer <key> on the API\n' +
-        '  LP_ENV_<NAME>                   the value a workflow env name <NAME> gets (see --pass-env)',
+        '  LP_ENV_<NAME>                   the value a workflow env name <NAME> gets (see --pass-env)\n' +
+        '  <secretEnv>                     the secret of a webhook trigger (never passed to a node)',
     )
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const parsed = options.safeParse(raw);
