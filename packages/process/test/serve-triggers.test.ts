@@ -90,7 +90,7 @@ describe('light serve triggers on real containers', () => {
     });
     const { serve } = await serveFolder('schedule', [tick]);
     try {
-      const done = await until('two scheduled runs succeeded', 120_000, async () => {
+      const done = await until('two scheduled runs succeeded', 300_000, async () => {
         const page = await getJson<RunPage>(
           serve,
           '/api/runs?workflow=tick&trigger=schedule&status=succeeded',
@@ -107,7 +107,7 @@ describe('light serve triggers on real containers', () => {
       const paused = await fetch(`${serve.url}/api/schedules/tick/0/pause`, { method: 'POST' });
       assert.equal(paused.status, 200);
       // Whatever was in flight when the pause landed ends; after that nothing new is created.
-      await until('no run of tick in flight', 60_000, async () => {
+      await until('no run of tick in flight', 180_000, async () => {
         const running = await getJson<RunPage>(serve, '/api/runs?workflow=tick&status=running');
         return running.total === 0 ? true : undefined;
       });
@@ -208,7 +208,7 @@ describe('light serve triggers on real containers', () => {
     };
     const long = await post(serve, { sleep: 300 });
     const queued = [await post(serve, { sleep: 0 }), await post(serve, { sleep: 0 })];
-    await until('the long run has its container', 60_000, async () => {
+    await until('the long run has its container', 180_000, async () => {
       const run = await getJson<RunRecord>(serve, `/api/runs/${long}`);
       return run.nodes.length > 0 ? true : undefined;
     });
@@ -220,7 +220,7 @@ describe('light serve triggers on real containers', () => {
     try {
       assert.match(again.stderr(), /2 queued run\(s\) from before the restart are queued again/);
       for (const id of queued) {
-        const run = await until(`run ${id} succeeded`, 120_000, async () => {
+        const run = await until(`run ${id} succeeded`, 300_000, async () => {
           const r = await getJson<RunRecord>(again, `/api/runs/${id}`);
           return r.status === 'succeeded' ? r : undefined;
         });
