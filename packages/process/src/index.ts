@@ -90,6 +90,17 @@ export type { Problem, ProblemCode } from './definition/problem.ts';
 export { compileJsonSchema, createAjv } from './definition/schema/compile.ts';
 export type { JsonSchema } from './definition/schema/schema.ts';
 export { Schema } from './definition/schema/schema.ts';
+export type { TriggerView } from './definition/triggers/trigger-view.ts';
+export { nextFireTimes, triggerViews } from './definition/triggers/trigger-view.ts';
+export type {
+  CatchUpPolicy,
+  ConcurrencyDefinition,
+  OnLimitPolicy,
+  RunTrigger,
+  ScheduleTrigger,
+  TriggerDefinition,
+  WebhookTrigger,
+} from './definition/triggers/triggers.ts';
 export type { RunBody, StopBody } from './definition/wire-types.ts';
 export type { EnvOwner, EnvPolicy, EnvSource } from './engine/env-policy.ts';
 export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './engine/env-policy.ts';

@@ -31,6 +31,8 @@ export { createLightServer } from './faces/server/app.ts';
 export type { OpenApiDocument } from './faces/server/openapi.ts';
 export type { LightServerOptions, ServerRunner } from './faces/server/options.ts';
 export type { ExecuteFunction } from './faces/server/run-registry.ts';
+export type { Clock } from './faces/server/schedules/clock.ts';
+export type { ScheduleView } from './faces/server/schedules/scheduler.ts';
 export type {
   ElementEnd,
   HistoryStoreOptions,
@@ -44,4 +46,11 @@ export type {
   ListRunsQuery,
   MapCounts,
   RetentionOptions,
+  RunTrigger,
 } from './faces/server/store/types.ts';
+export {
+  REPLAY_WINDOW_MS,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+} from './faces/server/webhook-signature.ts';

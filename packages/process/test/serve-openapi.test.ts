@@ -89,6 +89,7 @@ describe('light serve OpenAPI document', () => {
       'query:limit',
       'query:offset',
       'query:status',
+      'query:trigger',
       'query:workflow',
     ]);
   });
@@ -98,5 +99,8 @@ describe('light serve OpenAPI document', () => {
     const list = doc.paths['/api/workflows']?.get as { security: unknown[] };
     assert.deepEqual(health.security, []);
     assert.deepEqual(list.security, [{ bearer: [] }]);
+    // A webhook's signature is its credential: callers such as GitHub cannot send the key.
+    const hook = doc.paths['/hooks/{workflowId}']?.post as { security: unknown[] };
+    assert.deepEqual(hook.security, []);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
+import { concurrencyDefinition, triggerDefinition } from './triggers/triggers.ts';
 
 // The on-disk and in-memory shapes of a workflow. `workflow.json`, `.node.json` and the
 // packed single-file form are all parsed through these schemas, so every error names
@@ -197,6 +198,10 @@ export const workflowFile = z
     inputs: jsonSchema.optional(),
     /** Workflow timeout in milliseconds; 0 or absent: no timeout. */
     timeout: z.number().int().min(0).optional(),
+    /** What starts the workflow in `light serve` besides the API: schedules and webhooks. */
+    triggers: z.array(triggerDefinition).optional(),
+    /** How many of its runs `light serve` runs at once, and what happens to the others. */
+    concurrency: concurrencyDefinition.optional(),
   })
   .strict();
 /** A parsed `workflow.json`. */

@@ -1,5 +1,6 @@
 import { conditionLabel } from './conditions/condition-label.ts';
 import type { LinkDefinition, WorkflowDefinition } from './definitions.ts';
+import { triggerLines } from './triggers/trigger-view.ts';
 
 /** Ids of the nodes that start with the workflow input (no incoming forward link). */
 export function entryNodes(def: Pick<WorkflowDefinition, 'nodes' | 'links'>): string[] {
@@ -25,8 +26,11 @@ function schemaFields(schema: Record<string, unknown> | undefined): string {
     .join(', ');
 }
 
-/** A plain-text summary of a workflow: nodes, links with their conditions, networks, services. */
-export function describeWorkflow(def: WorkflowDefinition): string {
+/**
+ * A plain-text summary of a workflow: nodes, links with their conditions, networks, services,
+ * and its triggers with their next fire times after `now`.
+ */
+export function describeWorkflow(def: WorkflowDefinition, now: Date = new Date()): string {
   const lines: string[] = [];
   lines.push(`${def.name ?? def.id} (id: ${def.id})`);
   if (def.description) lines.push(def.description);
@@ -53,6 +57,7 @@ export function describeWorkflow(def: WorkflowDefinition): string {
   if (def.services.length) {
     lines.push(`Services: ${def.services.map((s) => `${s.id} [${s.image}]`).join(', ')}`);
   }
+  lines.push(...triggerLines(def, now));
   return lines.join('\n');
 }
 

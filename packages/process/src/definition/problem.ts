@@ -12,6 +12,9 @@ export type ProblemCode =
   | 'DUPLICATE_NETWORK_ALIAS'
   | 'DUPLICATE_SERVICE_ID'
   | 'UNKNOWN_SERVICE'
+  | 'INVALID_CRON'
+  | 'INVALID_TIMEZONE'
+  | 'DUPLICATE_WEBHOOK'
   | 'INVALID_FIELD';
 
 /** One thing wrong with a workflow: what, where, and which node or file it concerns. */

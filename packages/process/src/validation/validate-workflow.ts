@@ -2,6 +2,7 @@ import { validateCondition } from '../definition/conditions/validate-condition.t
 import { type WorkflowDefinition, workflowDefinition } from '../definition/definitions.ts';
 import type { Problem } from '../definition/problem.ts';
 import { compileJsonSchema, createAjv } from '../definition/schema/compile.ts';
+import { cronProblem, timezoneProblem } from '../definition/triggers/cron.ts';
 import { describeIssues } from '../definition/zod-issues.ts';
 import { closesCycle, findUnboundedCycles } from './cycles.ts';
 
@@ -44,7 +45,12 @@ export function inspectWorkflow(
     return { problems };
   }
   const def = parsed.data;
-  const problems = [...checkNodes(def), ...checkLinks(def), ...checkEnvironment(def)].map((p) => {
+  const problems = [
+    ...checkNodes(def),
+    ...checkLinks(def),
+    ...checkEnvironment(def),
+    ...checkTriggers(def),
+  ].map((p) => {
     const file = (p.nodeId && options.nodeFiles?.[p.nodeId]) || options.file;
     return file && !p.file ? { ...p, file } : p;
   });
@@ -159,6 +165,52 @@ function checkEnvironment(def: WorkflowDefinition): Problem[] {
           message: `node '${node.id}': providesEnv.${name} names unknown service '${id}' in ${match[0]}`,
         });
       }
+    }
+  });
+  return problems;
+}
+
+function checkTriggers(def: WorkflowDefinition): Problem[] {
+  const problems: Problem[] = [];
+  let webhook: number | undefined;
+  (def.triggers ?? []).forEach((trigger, i) => {
+    if (trigger.webhook) {
+      if (webhook !== undefined) {
+        problems.push({
+          code: 'DUPLICATE_WEBHOOK',
+          path: `triggers[${i}].webhook`,
+          message: `triggers[${i}]: a second webhook (triggers[${webhook}] already is one; a workflow has one /hooks/<id> route)`,
+        });
+      }
+      webhook ??= i;
+      const secret = trigger.webhook.secretEnv;
+      def.nodes.forEach((node, n) => {
+        if (!node.env?.includes(secret)) return;
+        problems.push({
+          code: 'INVALID_FIELD',
+          path: `nodes[${n}].env`,
+          nodeId: node.id,
+          message: `node '${node.id}': env names ${secret}, the secret of the webhook triggers[${i}]; it never reaches a node`,
+        });
+      });
+    }
+    const schedule = trigger.schedule;
+    if (!schedule) return;
+    const cron = cronProblem(schedule.cron);
+    if (cron) {
+      problems.push({
+        code: 'INVALID_CRON',
+        path: `triggers[${i}].schedule.cron`,
+        message: `triggers[${i}].schedule.cron: ${cron}`,
+      });
+    }
+    const zone = schedule.timezone === undefined ? undefined : timezoneProblem(schedule.timezone);
+    if (zone) {
+      problems.push({
+        code: 'INVALID_TIMEZONE',
+        path: `triggers[${i}].schedule.timezone`,
+        message: `triggers[${i}].schedule.timezone: ${zone}`,
+      });
     }
   });
   return problems;

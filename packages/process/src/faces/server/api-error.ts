@@ -12,6 +12,8 @@ export const API_ERRORS = {
   INVALID_JSON: 400,
   /** No or a wrong API key. */
   UNAUTHORIZED: 401,
+  /** A webhook call whose signature is missing, wrong, stale or replayed (or the server has no secret for it). */
+  SIGNATURE_INVALID: 401,
   /** The `Host` header does not name this server (a DNS rebinding page, a wrong name): see `--allowed-hosts`. */
   HOST_NOT_ALLOWED: 403,
   /** A write (POST, PUT, DELETE) came from a web page of another origin. */
@@ -22,12 +24,16 @@ export const API_ERRORS = {
   RUN_NOT_FOUND: 404,
   /** The run has no node with that id (it is not in the workflow, or never started). */
   NODE_NOT_FOUND: 404,
+  /** No schedule at that index of that workflow's `triggers`. */
+  SCHEDULE_NOT_FOUND: 404,
   /** No route for that method and path. */
   ROUTE_NOT_FOUND: 404,
   /** A workflow with that id is already registered. */
   WORKFLOW_EXISTS: 409,
   /** The run has already finished. */
   RUN_FINISHED: 409,
+  /** The workflow is at its `concurrency.limit` and its `onLimit` is `skip`: the run was not started. */
+  CONCURRENCY_LIMIT: 409,
   /** The body is larger than the server accepts. */
   BODY_TOO_LARGE: 413,
   /** A request body that is not `application/json`. */

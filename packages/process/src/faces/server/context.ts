@@ -1,12 +1,18 @@
 import type { RunRegistry } from './run-registry.ts';
+import type { CronScheduler } from './schedules/scheduler.ts';
 import type { HistoryStore } from './store/history-store.ts';
+import type { WebhookVerifier } from './webhook-signature.ts';
 import type { WorkflowCatalog } from './workflow-catalog.ts';
 
-/** What route handlers share: the workflows, the runs and the history. */
+/** What route handlers share: the workflows, the runs, the history and the triggers. */
 export interface ServerContext {
   catalog: WorkflowCatalog;
   runs: RunRegistry;
   store: HistoryStore;
+  scheduler: CronScheduler;
+  verifier: WebhookVerifier;
+  /** The value of a webhook's `secretEnv` variable, read by the server (never passed to a node). */
+  secret: (name: string) => string | undefined;
   /** light-process version, as `/health` reports it. */
   version: string;
 }

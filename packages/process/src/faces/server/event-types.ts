@@ -52,7 +52,7 @@ export interface NodeFinishedEvent {
 export interface RunFinishedEvent {
   type: 'run-finished';
   runId: string;
-  status: Exclude<RunStatus, 'running'>;
+  status: Exclude<RunStatus, 'running' | 'queued'>;
   error: StoredError | null;
   time: string;
 }

@@ -49,6 +49,21 @@ export function checkBodyShape(value: unknown, maxDepth = MAX_BODY_DEPTH): void 
   }
 }
 
+/** Parses a JSON body the way every route's body is parsed: `{}` when empty; a 400 naming what is wrong. */
+export function parseJsonBody(raw: Buffer): unknown {
+  const source = raw.toString('utf8');
+  if (source.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError('INVALID_JSON', `the body is not valid JSON: ${reason}`);
+  }
+  checkBodyShape(body);
+  return body;
+}
+
 /**
  * Parses `application/json` bodies with `JSON.parse` (which keeps a `__proto__` key as a
  * plain property) and then refuses prototype keys and over-deep nesting by name, where
@@ -56,8 +71,8 @@ export function checkBodyShape(value: unknown, maxDepth = MAX_BODY_DEPTH): void 
  */
 export function installJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
-    const source = typeof text === 'string' ? text : text.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+    const source = typeof raw === 'string' ? raw : raw.toString('utf8');
     if (source.trim() === '') {
       done(new ApiError('INVALID_JSON', 'the body is empty but its content type is application/json'));
       return;
@@ -77,5 +92,17 @@ export function installJsonBody(app: FastifyInstance): void {
       return;
     }
     done(null, body);
+  });
+}
+
+/**
+ * In an encapsulated plugin (the webhook routes): `application/json` bodies reach the handler
+ * as the raw `Buffer` received, unparsed, so a signature is checked over the exact bytes before
+ * anything reads them (`parseJsonBody` then parses them like any body).
+ */
+export function installRawJsonBody(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+    done(null, raw);
   });
 }

@@ -7,6 +7,7 @@ import type { EnvPolicy } from '../../engine/env-policy.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
 import type { AllowedHosts } from './browser-guard.ts';
 import type { ExecuteFunction } from './run-registry.ts';
+import type { Clock } from './schedules/clock.ts';
 import type { RetentionOptions } from './store/types.ts';
 
 /** What the server needs from light-run: running steps, and cancelling and cleaning up after a crash. */
@@ -47,6 +48,20 @@ export interface LightServerOptions {
   logger?: FastifyBaseLogger;
   /** Runs a workflow. @default executeWorkflow */
   execute?: ExecuteFunction;
+  /**
+   * Runs running at once across all workflows (`light serve --max-runs`); the others wait,
+   * `queued`, in arrival order. Each workflow's own `concurrency` applies as well.
+   * @default unlimited
+   */
+  maxConcurrentRuns?: number;
+  /**
+   * Where webhook secrets are read: a trigger's `secretEnv` names a variable of this object
+   * (the CLI passes its environment). Those variables never resolve for a node's `env`.
+   * @default `env.source`
+   */
+  secrets?: Readonly<Record<string, string | undefined>>;
+  /** The clock of the schedules. @default the system clock */
+  clock?: Clock;
 }
 
 const scalarOptions = z.object({
@@ -55,6 +70,7 @@ const scalarOptions = z.object({
   apiKey: z.string().min(1).optional(),
   bodyLimitBytes: z.number().int().min(1024).optional(),
   logLinesPerNode: z.number().int().min(1).optional(),
+  maxConcurrentRuns: z.number().int().min(1).optional(),
   // An env policy, never a plain environment: `env: process.env` would fail here, not pass everything.
   env: z
     .object({

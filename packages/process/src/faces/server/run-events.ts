@@ -85,7 +85,7 @@ export function eventsFromRecord(run: RunRecord): RunEvent[] {
       });
     }
   }
-  if (run.status !== 'running') {
+  if (run.status !== 'running' && run.status !== 'queued') {
     events.push({
       type: 'run-finished',
       runId: run.id,

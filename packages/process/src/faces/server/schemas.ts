@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { concurrencyDefinition, triggerDefinition } from '../../definition/triggers/triggers.ts';
 
 // The API's own wire shapes (params, queries, responses). Request schemas are enforced;
 // response schemas document what the routes send and feed the OpenAPI document.
@@ -24,7 +25,8 @@ export const runQuery = z.object({ async: flag }).strict();
 export const runListQuery = z
   .object({
     workflow: z.string().min(1).optional(),
-    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+    trigger: z.enum(['manual', 'schedule', 'webhook']).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -63,10 +65,37 @@ export const workflowDetail = workflowSummary.extend({
   links: z.array(linkSummary),
   /** JSON Schema of the run input: `inputs` of the workflow, else of its entry nodes. */
   inputSchema: z.record(z.string(), z.unknown()).nullable(),
+  /** `triggers` as declared in workflow.json (absent when it declares none). */
+  triggers: z.array(triggerDefinition).optional(),
+  /** `concurrency` as declared in workflow.json (absent when it declares none). */
+  concurrency: concurrencyDefinition.optional(),
 });
 
 /** Where a map node stands: elements in its list, ended (failed included), failed. */
 const mapCounts = z.object({ total: z.number().int(), done: z.number().int(), failed: z.number().int() });
+/** One schedule of a served workflow. */
+export const scheduleView = z.object({
+  workflowId: z.string(),
+  /** Its position in the workflow's `triggers`. */
+  index: z.number().int(),
+  cron: z.string(),
+  timezone: z.string().nullable(),
+  /** Paused over the API: it fires nothing until resumed. */
+  paused: z.boolean(),
+  /** The next three fire times (ISO 8601), whether paused or not. */
+  nextRuns: z.array(z.string()),
+});
+
+/** `GET /api/schedules`. */
+export const scheduleList = z.object({ schedules: z.array(scheduleView) });
+
+/** `:workflowId/:index` of a schedule. */
+export const scheduleParams = z
+  .object({ workflowId: z.string().min(1).max(128), index: z.coerce.number().int().min(0) })
+  .strict();
+
+/** `:workflowId` of `POST /hooks/:workflowId`. */
+export const hookParams = z.object({ workflowId: z.string().min(1).max(128) }).strict();
 
 /** A node of a run. */
 export const nodeRecord = z.object({
@@ -126,8 +155,12 @@ export const runSummary = z.object({
   id: z.string(),
   workflowId: z.string(),
   workflowName: z.string().nullable(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  /** What started the run. */
+  trigger: z.enum(['manual', 'schedule', 'webhook']),
   createdAt: z.string(),
+  /** When the run left the queue; null while queued (or when it never started). */
+  startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),
   error: error.nullable(),

@@ -24,6 +24,7 @@ export class WorkflowCatalog {
   readonly #dir: string;
   readonly #env: EnvPolicy;
   readonly #entries = new Map<string, CatalogEntry>();
+  readonly #listeners = new Set<() => void>();
 
   private constructor(dir: string, env: EnvPolicy) {
     this.#dir = dir;
@@ -74,6 +75,16 @@ export class WorkflowCatalog {
     return [...this.#entries.values()].sort((a, b) => a.definition.id.localeCompare(b.definition.id));
   }
 
+  /** One workflow, or undefined. */
+  find(id: string): CatalogEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** Calls `listener` after every register, replace or remove (the scheduler re-reads the schedules). */
+  onChange(listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
   /** One workflow, or a 404. */
   get(id: string): CatalogEntry {
     const entry = this.#entries.get(id);
@@ -117,7 +128,12 @@ export class WorkflowCatalog {
     const entry = this.get(id);
     if (persist && entry.path) await removeWorkflowPath(entry.path);
     this.#entries.delete(id);
+    this.#changed();
     return { persisted: persist && entry.path !== null };
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   #admitted(body: unknown): WorkflowDefinition {
@@ -147,6 +163,7 @@ export class WorkflowCatalog {
     }
     const entry = { definition, path: target };
     this.#entries.set(definition.id, entry);
+    this.#changed();
     return entry;
   }
 }

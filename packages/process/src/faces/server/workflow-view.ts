@@ -30,6 +30,8 @@ export function describeWorkflow(entry: CatalogEntry): z.infer<typeof workflowDe
       ...(l.maxIterations !== undefined ? { maxIterations: l.maxIterations } : {}),
     })),
     inputSchema: inputSchemaOf(def),
+    ...(def.triggers ? { triggers: def.triggers } : {}),
+    ...(def.concurrency ? { concurrency: def.concurrency } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ const options = z.object({
   db: z.string().min(1).optional(),
   keepRuns: z.number().int().min(1).optional(),
   keepDays: z.number().int().min(1).optional(),
+  maxRuns: z.number().int().min(1).optional(),
 });
 
 /** What a log call carries besides its message: the fields the server logs with. */
@@ -81,7 +82,12 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--db <path>', 'SQLite file of the run history (default: <dir>/.light/history.db)')
     .option('--keep-runs <n>', 'keep only the newest n finished runs', positiveIntOption)
-    .option('--keep-days <n>', 'delete finished runs older than n days', positiveIntOption);
+    .option('--keep-days <n>', 'delete finished runs older than n days', positiveIntOption)
+    .option(
+      '--max-runs <n>',
+      'run at most n runs at once across all workflows; the others wait, queued (default: no limit)',
+      positiveIntOption,
+    );
   addServeTrustOptions(command);
   addIsolationOptions(command)
     .addHelpText(
@@ -89,7 +95,8 @@ export function registerServe(program: Command): void {
       '\nEnvironment:\n' +
         '  LIGHT_RUN_URL, LIGHT_RUN_TOKEN  use this light-run (otherwise a local one is started)\n' +
         '  LP_API_KEY                      require Authorization: Bearer <key> on the API\n' +
-        '  LP_ENV_<NAME>                   the value a workflow env name <NAME> gets (see --pass-env)',
+        '  LP_ENV_<NAME>                   the value a workflow env name <NAME> gets (see --pass-env)\n' +
+        '  <secretEnv>                     the secret of a webhook trigger (never passed to a node)',
     )
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const parsed = options.safeParse(raw);
@@ -124,6 +131,9 @@ export function registerServe(program: Command): void {
         logger: consoleLogger(),
         ...(opts.db ? { dbPath: resolve(opts.db) } : {}),
         ...(apiKey ? { apiKey } : {}),
+        ...(opts.maxRuns ? { maxConcurrentRuns: opts.maxRuns } : {}),
+        // Webhook secrets (a trigger's secretEnv) are read from the environment, by name.
+        secrets: process.env,
         retention: {
           ...(opts.keepRuns ? { maxRuns: opts.keepRuns } : {}),
           ...(opts.keepDays ? { maxAgeMs: opts.keepDays * 24 * 3600 * 1000 } : {}),
@@ -135,6 +145,8 @@ export function registerServe(program: Command): void {
       );
       for (const id of server.recoveredRuns)
         eprintln(c.yellow(`run ${id} was in flight when light serve stopped: marked failed`));
+      if (server.resumedRuns.length > 0)
+        eprintln(`${server.resumedRuns.length} queued run(s) from before the restart are queued again`);
       // No warning about a missing LP_API_KEY here: the server logs it once, through the logger above.
       for (const warning of trust.warnings) eprintln(c.yellow(`warning: ${warning}`));
       if (

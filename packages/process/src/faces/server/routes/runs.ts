@@ -22,7 +22,7 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
       url: '/api/runs',
       operationId: 'listRuns',
       summary:
-        'List runs, newest first, filtered by ?workflow= and ?status=, paged with ?limit= and ?offset=',
+        'List runs, newest first, filtered by ?workflow=, ?status= and ?trigger=, paged with ?limit= and ?offset=',
       tag: 'runs',
       query: runListQuery,
       responses: {
@@ -35,6 +35,7 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
           offset: query.offset,
           ...(query.workflow !== undefined ? { workflowId: query.workflow } : {}),
           ...(query.status !== undefined ? { status: query.status } : {}),
+          ...(query.trigger !== undefined ? { trigger: query.trigger } : {}),
         }),
     }),
     defineRoute({
@@ -82,7 +83,7 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
       method: 'POST',
       url: '/api/runs/:id/cancel',
       operationId: 'cancelRun',
-      summary: 'Cancel a running run; answers once it has wound down',
+      summary: 'Cancel a queued or running run; answers once it has wound down',
       tag: 'runs',
       params: idParams,
       responses: {

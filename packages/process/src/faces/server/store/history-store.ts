@@ -14,6 +14,8 @@ import type {
   RunPage,
   RunRecord,
   RunStatus,
+  RunTrigger,
+  ScheduleState,
   StoredError,
   StoredLogLine,
 } from './types.ts';
@@ -89,19 +91,84 @@ export class HistoryStore implements Disposable {
     return new HistoryStore(db, options);
   }
 
-  /** Records a new run as `running`. */
+  /** Records a new run, `running` (started now) unless `queued` is asked for. */
   createRun(run: {
     id: string;
     workflowId: string;
     workflowName?: string | undefined;
     input: unknown;
+    /** @default 'manual' */
+    trigger?: RunTrigger;
+    /** @default 'running' */
+    status?: 'queued' | 'running';
   }): void {
+    const created = now();
+    const status = run.status ?? 'running';
     this.#db
       .prepare(
-        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, created_at)
-         VALUES (?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, trigger, created_at, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(run.id, run.workflowId, run.workflowName ?? null, JSON.stringify(run.input ?? null), now());
+      .run(
+        run.id,
+        run.workflowId,
+        run.workflowName ?? null,
+        status,
+        JSON.stringify(run.input ?? null),
+        run.trigger ?? 'manual',
+        created,
+        status === 'running' ? created : null,
+      );
+  }
+
+  /** Moves a queued run to `running`, stamping `startedAt`. */
+  runStarted(runId: string): void {
+    this.#db
+      .prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`)
+      .run(now(), runId);
+  }
+
+  /** The queued runs, oldest first (what a restarted server resumes). */
+  queuedRuns(): { id: string; workflowId: string; input: unknown; trigger: RunTrigger }[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT id, workflow_id, input, trigger FROM runs WHERE status = 'queued' ORDER BY created_at, rowid`,
+      )
+      .all() as { id: string; workflow_id: string; input: string; trigger: string }[];
+    return rows.map((r) => ({
+      id: r.id,
+      workflowId: r.workflow_id,
+      input: JSON.parse(r.input) as unknown,
+      trigger: r.trigger as RunTrigger,
+    }));
+  }
+
+  /** The state of a schedule; a schedule seen for the first time is recorded as watched since `since`. */
+  scheduleState(workflowId: string, index: number, since: Date): ScheduleState {
+    this.#db
+      .prepare(`INSERT OR IGNORE INTO schedules (workflow_id, idx, paused, last_fire_at) VALUES (?, ?, 0, ?)`)
+      .run(workflowId, index, since.toISOString());
+    const row = this.#db
+      .prepare('SELECT paused, last_fire_at FROM schedules WHERE workflow_id = ? AND idx = ?')
+      .get(workflowId, index) as { paused: number; last_fire_at: string | null };
+    return { workflowId, index, paused: row.paused === 1, lastFireAt: row.last_fire_at };
+  }
+
+  /** Pauses or resumes a schedule; `since` becomes its catch-up base (a pause skips, it does not defer). */
+  setSchedulePaused(workflowId: string, index: number, paused: boolean, since: Date): void {
+    this.#db
+      .prepare(
+        `INSERT INTO schedules (workflow_id, idx, paused, last_fire_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (workflow_id, idx) DO UPDATE SET paused = excluded.paused, last_fire_at = excluded.last_fire_at`,
+      )
+      .run(workflowId, index, paused ? 1 : 0, since.toISOString());
+  }
+
+  /** Records the fire time a schedule last ran for. */
+  scheduleFired(workflowId: string, index: number, fireAt: Date): void {
+    this.#db
+      .prepare('UPDATE schedules SET last_fire_at = ? WHERE workflow_id = ? AND idx = ?')
+      .run(fireAt.toISOString(), workflowId, index);
   }
 
   /** Marks a node as running (again, for a loop iteration: a map's elements start over). */
@@ -230,13 +297,14 @@ export class HistoryStore implements Disposable {
   /** Records how a run ended, then applies the retention policy. */
   finishRun(
     runId: string,
-    end: { status: Exclude<RunStatus, 'running'>; error?: StoredError | undefined },
+    end: { status: Exclude<RunStatus, 'running' | 'queued'>; error?: StoredError | undefined },
   ): void {
-    const row = this.#db.prepare('SELECT created_at FROM runs WHERE id = ?').get(runId) as
-      | { created_at: string }
+    const row = this.#db.prepare('SELECT started_at FROM runs WHERE id = ?').get(runId) as
+      | { started_at: string | null }
       | undefined;
     const finishedAt = now();
-    const durationMs = row ? Date.parse(finishedAt) - Date.parse(row.created_at) : null;
+    // A run cancelled while queued never started: it has no duration.
+    const durationMs = row?.started_at ? Date.parse(finishedAt) - Date.parse(row.started_at) : null;
     this.#db
       .prepare('UPDATE runs SET status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?')
       .run(end.status, toJson(end.error), finishedAt, durationMs, runId);
@@ -272,7 +340,7 @@ export class HistoryStore implements Disposable {
     );
   }
 
-  /** One page of runs, newest first, filtered by workflow and status. */
+    /** One page of runs, newest first, filtered by workflow, status and trigger. */
   listRuns(query: ListRunsQuery = {}): RunPage {
     return readRunPage(this.#db, query);
   }
@@ -316,14 +384,15 @@ export class HistoryStore implements Disposable {
     if (maxAgeMs !== undefined) {
       const cutoff = new Date(Date.now() - maxAgeMs).toISOString();
       deleted += this.#db
-        .prepare(`DELETE FROM runs WHERE status != 'running' AND created_at <= ?`)
+        .prepare(`DELETE FROM runs WHERE status NOT IN ('running', 'queued') AND created_at <= ?`)
         .run(cutoff).changes;
     }
     if (maxRuns !== undefined) {
       deleted += this.#db
         .prepare(
-          `DELETE FROM runs WHERE status != 'running' AND id NOT IN (
-             SELECT id FROM runs WHERE status != 'running' ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+          `DELETE FROM runs WHERE status NOT IN ('running', 'queued') AND id NOT IN (
+             SELECT id FROM runs WHERE status NOT IN ('running', 'queued')
+             ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
         )
         .run(maxRuns).changes;
     }

@@ -74,6 +74,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, node_id, idx)
   ) WITHOUT ROWID;
   `,
+  // Triggers and admission: what started a run, when it left the queue, and schedule state.
+  `
+  ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';
+  ALTER TABLE runs ADD COLUMN started_at TEXT;
+  UPDATE runs SET started_at = created_at;
+  CREATE INDEX runs_by_trigger ON runs (trigger, created_at DESC);
+
+  CREATE TABLE schedules (
+    workflow_id  TEXT NOT NULL,
+    idx          INTEGER NOT NULL,
+    paused       INTEGER NOT NULL DEFAULT 0,
+    last_fire_at TEXT,
+    PRIMARY KEY (workflow_id, idx)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

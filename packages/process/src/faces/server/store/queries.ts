@@ -57,7 +57,7 @@ export function readElementPage(
   return { elements: rows.map(toElementRecord), total };
 }
 
-/** One page of runs, newest first, filtered by workflow and status. */
+/** One page of runs, newest first, filtered by workflow, status and trigger. */
 export function readRunPage(db: Database.Database, query: ListRunsQuery): RunPage {
   const limit = query.limit ?? 50;
   const offset = query.offset ?? 0;
@@ -70,6 +70,10 @@ export function readRunPage(db: Database.Database, query: ListRunsQuery): RunPag
   if (query.status !== undefined) {
     where.push('status = ?');
     params.push(query.status);
+  }
+  if (query.trigger !== undefined) {
+    where.push('trigger = ?');
+    params.push(query.trigger);
   }
   const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT count(*) AS n FROM runs ${clause}`).get(...params) as { n: number }).n;

@@ -4,6 +4,7 @@ import type {
   NodeRunStatus,
   RunStatus,
   RunSummary,
+  RunTrigger,
   StoredError,
   StoredLogLine,
 } from './types.ts';
@@ -18,7 +19,9 @@ export interface RunRow {
   status: string;
   input: string;
   error: string | null;
+  trigger: string;
   created_at: string;
+  started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
 }
@@ -76,7 +79,9 @@ export function toRunSummary(row: RunRow): RunSummary {
     workflowId: row.workflow_id,
     workflowName: row.workflow_name,
     status: row.status as RunStatus,
+    trigger: row.trigger as RunTrigger,
     createdAt: row.created_at,
+    startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
     error: fromJson<StoredError>(row.error),

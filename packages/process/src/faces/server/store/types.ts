@@ -1,7 +1,14 @@
+import type { RunTrigger } from '../../../definition/triggers/triggers.ts';
 import type { NodeErrorCode, WorkflowErrorCode } from '../../../engine/types.ts';
 
-/** Where a workflow run stands. `running` is the only state that is not final. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * Where a workflow run stands. `queued` (waiting for a concurrency slot; kept across a restart)
+ * and `running` are the states that are not final.
+ */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** How a run was started: over the API or the UI, by a schedule, or by a webhook call. */
+export type { RunTrigger };
 
 /** Where one node of a run stands: `running` while its container runs, then how it ended. */
 export type NodeRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'timeout';
@@ -93,9 +100,14 @@ export interface RunSummary {
   workflowId: string;
   workflowName: string | null;
   status: RunStatus;
+  /** What started it. */
+  trigger: RunTrigger;
+  /** When it was asked for (ISO 8601). */
   createdAt: string;
+  /** When it left the queue and started (ISO 8601); null while queued or when it never started. */
+  startedAt: string | null;
   finishedAt: string | null;
-  /** Milliseconds; null while running. */
+  /** Milliseconds from `startedAt` to `finishedAt`; null until it has ended, or when it never started. */
   durationMs: number | null;
   error: StoredError | null;
 }
@@ -110,6 +122,7 @@ export interface RunRecord extends RunSummary {
 export interface ListRunsQuery {
   workflowId?: string;
   status?: RunStatus;
+  trigger?: RunTrigger;
   /** @default 50 */
   limit?: number;
   /** @default 0 */
@@ -130,4 +143,14 @@ export interface RetentionOptions {
   maxAgeMs?: number;
   /** Only the newest this many finished runs are kept; absent: no count limit. */
   maxRuns?: number;
+}
+
+/** What the history keeps about a schedule of a workflow (`triggers[index]`). */
+export interface ScheduleState {
+  workflowId: string;
+  index: number;
+  /** Paused over the API: it fires no run until resumed. */
+  paused: boolean;
+  /** The last fire time it ran for (ISO 8601), or since when it was watched; the base of catch-up. */
+  lastFireAt: string | null;
 }
