@@ -340,7 +340,7 @@ export class HistoryStore implements Disposable {
     );
   }
 
-    /** One page of runs, newest first, filtered by workflow, status and trigger. */
+  /** One page of runs, newest first, filtered by workflow, status and trigger. */
   listRuns(query: ListRunsQuery = {}): RunPage {
     return readRunPage(this.#db, query);
   }
