@@ -15,6 +15,7 @@ import {
 import { DefaultNetwork } from '../network/default-network.ts';
 import { HostFirewall } from '../network/host-firewall.ts';
 import { NetworkManager } from '../network/network-manager.ts';
+import { EngineWork } from '../pool/engine-work.ts';
 import type { PoolEntry } from '../pool/pool-entry.ts';
 import { resolveWarmPool } from '../pool/pool-options.ts'; // warm-pool hook
 import { WarmPool } from '../pool/warm-pool.ts'; // warm-pool hook
@@ -87,6 +88,7 @@ export class DockerRunner implements AsyncDisposable {
       firewall,
       diskQuota: new DiskQuotaProbe(engine, resolved.owner, resolved.diskBytes),
       leftovers: new Set(),
+      engineWork: new EngineWork(),
     };
     this.networks = new NetworkManager(engine, resolved.owner, firewall);
     // warm-pool hook
