@@ -106,8 +106,8 @@ export class RunManager {
       this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
       handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
     } catch (err) {
-      // A warm container reserved for this run goes back (nothing when there was none).
-      this.deps.runner.unreserve?.(id);
+      // The warm container reserved for this run (if any) is removed: the id is recorded, spent.
+      this.deps.runner.unreserve?.(id, { discard: true });
       this.finish(id, failedResult(id, err));
       this.slots.release(id);
       return;
@@ -191,9 +191,12 @@ export class RunManager {
     return { state, live: this.live.get(id) };
   }
 
-  /** Ends a queued run without starting it; the warm container reserved for it, if any, goes back. */
+  /**
+   * Ends a queued run without starting it. The warm container reserved for it, if any, is
+   * removed: it ran nothing, but its id is this run's now and must not serve another.
+   */
   private dropQueued(id: string, error?: { code: string; message: string }): void {
-    this.deps.runner.unreserve?.(id);
+    this.deps.runner.unreserve?.(id, { discard: true });
     const now = new Date().toISOString();
     const result = { status: 'cancelled' as const, exitCode: null, startedAt: null, finishedAt: now };
     this.finish(id, { ...result, durationMs: 0, artifacts: [], ...(error ? { error } : {}) });

@@ -121,14 +121,17 @@ export class WarmPool {
 
   /**
    * Gives back a reservation that will not run. The container ran nothing: it is parked
-   * again (or removed when the pool is full, closed, or it died meanwhile).
+   * again (or removed when the pool is full, closed, or it died meanwhile). With
+   * `discard` it is removed anyway: its id is spent (the caller recorded a run under it,
+   * e.g. a queued run cancelled before it started), and no later run may take it.
    */
-  unreserve(id: string): void {
+  unreserve(id: string, discard = false): void {
     const held = this.held.get(id);
     if (!held) return;
     this.held.delete(id);
     const list = this.parked.get(held.entry.image) ?? [];
-    if (this.closed || !held.entry.alive || list.length >= this.config.size) void this.discard(held.entry);
+    if (discard || this.closed || !held.entry.alive || list.length >= this.config.size)
+      void this.discard(held.entry);
     else list.push(held.entry);
   }
 

@@ -165,9 +165,13 @@ export class DockerRunner implements AsyncDisposable {
     return this.pool.reserve(valid)?.id;
   }
 
-  /** warm-pool hook: gives back a reservation that will not be run (the container ran nothing). */
-  unreserve(id: string): void {
-    this.pool?.unreserve(id);
+  /**
+   * warm-pool hook: gives back a reservation that will not be run (the container ran
+   * nothing). It is parked again unless `discard` says its id is spent: the caller already
+   * recorded a run under it (then the container is removed, so no later run gets that id).
+   */
+  unreserve(id: string, options: { discard?: boolean } = {}): void {
+    this.pool?.unreserve(id, options.discard === true);
   }
 
   /**
