@@ -2,9 +2,11 @@ import type { WorkflowDefinition } from 'light-process';
 import type { RunState } from 'light-run';
 import { cliRun } from './lib/cli.ts';
 import type { BenchContext } from './lib/context.ts';
+import { type EngineEvent, EngineEvents, epochMs, milestones } from './lib/events.ts';
 import { artifactText, callJson, deleteRun, type Endpoint } from './lib/http.ts';
 import { interleave, type Variant } from './lib/interleave.ts';
 import { loadProcess } from './lib/layers.ts';
+import { lightRunOwner } from './lib/leaks.ts';
 import { type LightRunProcess, startLightRun } from './lib/light-run.ts';
 import { PhaseLog } from './lib/phases.ts';
 import { rawLifecycle } from './lib/raw-engine.ts';
@@ -26,8 +28,33 @@ import { oneNodeWorkflow } from './overhead.ts';
 const CONCURRENT = 10;
 /** Nodes of the chain whose per-node overhead is reported. */
 const CHAIN = 20;
-/** Parked containers of the warm light-run (the all-in-one rule gives 1 for these workflows; 4 covers the 10 at once). */
-const WARM_SIZE = 4;
+/**
+ * Parked containers of the warm light-run: sized for the burst of {@link CONCURRENT} (a
+ * run that has to queue behind `--max-concurrent` still takes a parked container). The
+ * all-in-one rule caps its own pools at 4; this is a light-run configured for the burst.
+ */
+const WARM_SIZE = CONCURRENT;
+/** How long the bench waits for the warm light-run's pool to be full again before giving up. */
+const REFILL_WAIT_MS = 180_000;
+
+/**
+ * Waits until the warm light-run (owner `owner`) has `size` parked containers, so that a
+ * warm measurement starts from a full pool and no refill of an earlier one runs inside
+ * the next measurement. Parked containers are the running ones of kind `pool`: between
+ * two measurements no released one is left (a run removes its container before it ends).
+ */
+async function poolFull(ctx: BenchContext, owner: string, size: number): Promise<void> {
+  const deadline = Date.now() + REFILL_WAIT_MS;
+  const filters = JSON.stringify({
+    label: [`dev.light.owner=${owner}`, 'dev.light.kind=pool'],
+    status: ['running'],
+  });
+  while ((await ctx.docker.listContainers({ filters })).length < size) {
+    if (Date.now() > deadline)
+      throw new Error(`the warm pool did not refill to ${size} within ${REFILL_WAIT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** The step as a `POST /run` body. */
 function stepBody(): Record<string, unknown> {
@@ -40,7 +67,11 @@ function stepBody(): Record<string, unknown> {
 }
 
 /** `POST /run?stream=ndjson`: one exchange; checks the inlined output; returns the run id. */
+/** Client-side submit and end (epoch ms) of every streamed run, by run id: the engine timeline's zero. */
+const stamps = new Map<string, { submit: number; end: number }>();
+
 async function streamRun(ep: Endpoint): Promise<string> {
+  const submit = epochMs();
   const res = await fetch(`${ep.url}/run?stream=ndjson`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
@@ -61,7 +92,53 @@ async function streamRun(ep: Endpoint): Promise<string> {
   const out = end.inlined?.find((a) => a.path === STEP_OUTPUT);
   if (!out) throw new Error('the output was not inlined');
   checkStepOutput(Buffer.from(out.base64, 'base64').toString('utf8'));
+  stamps.set(end.state.id, { submit, end: epochMs() });
   return end.state.id;
+}
+
+/** The engine events of each run container, by run id (its `dev.light.run-id` label). */
+function byRunId(events: EngineEvents): Map<string, EngineEvent[]> {
+  const out = new Map<string, EngineEvent[]>();
+  for (const e of events.events) {
+    const id = e.attributes['dev.light.run-id'];
+    if (!id) continue;
+    const list = out.get(id);
+    if (list) list.push(e);
+    else out.set(id, [e]);
+  }
+  return out;
+}
+
+/**
+ * Where the time of streamed runs went, from the engine's own events (light-run is a child
+ * process the bench cannot instrument): submit to copy-in (HTTP, light-run, the runner up
+ * to the upload; a cold run's create and attach too), copy-in to exit (a cold run's start,
+ * the release and the program), exit to copy-out, copy-out to removal, removal to the
+ * client's end of the stream (finalize, the final line with the output inlined).
+ */
+function engineTimeline(phases: PhaseLog, key: string, ids: readonly string[], events: EngineEvents): void {
+  const all = byRunId(events);
+  for (const id of ids) {
+    const stamp = stamps.get(id);
+    const evs = all.get(id);
+    if (!stamp || !evs) continue;
+    const m = milestones(evs, stamp.submit);
+    if (m.copyIn === undefined || m.die === undefined || m.copyOut === undefined || m.destroy === undefined)
+      continue;
+    phases.add(`${key}.engine`, {
+      submitToCopyIn: m.copyIn,
+      copyInToExit: m.die - m.copyIn,
+      exitToCopyOut: m.copyOut - m.die,
+      copyOutToRemoved: m.destroy - m.copyOut,
+      removedToEnd: stamp.end - stamp.submit - m.destroy,
+    });
+  }
+}
+
+/** How many of `ids` ran in a container created for them (cold) rather than a parked one. */
+function coldCount(ids: readonly string[], events: EngineEvents): number {
+  const all = byRunId(events);
+  return ids.filter((id) => (all.get(id) ?? []).some((e) => e.attributes['dev.light.kind'] === 'run')).length;
 }
 
 /**
@@ -93,6 +170,26 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
       'speed-warm',
     );
     stops.push(() => warm.stop());
+    // A warm measurement starts from a full pool, and its refill ends before the next
+    // measurement begins (untimed), so no variant pays for another's refill.
+    const warmOwner = lightRunOwner(warm.dataDir);
+    const settled = async (ep: Endpoint, fn: () => Promise<number>): Promise<number> => {
+      if (ep !== warm) return fn();
+      await poolFull(ctx, warmOwner, WARM_SIZE);
+      const ms = await fn();
+      await poolFull(ctx, warmOwner, WARM_SIZE);
+      return ms;
+    };
+    await using events = await EngineEvents.start(ctx.docker);
+    /** Run ids of the measured streamed runs, per variant, for the engine timeline. */
+    const idsOf: Record<string, string[]> = {};
+    const keep = (measured: boolean, key: string, id: string): string => {
+      if (!measured) return id;
+      const list = idsOf[key] ?? [];
+      list.push(id);
+      idsOf[key] = list;
+      return id;
+    };
     const trace = new Trace();
     const phases = new PhaseLog();
     const clientOf = (ep: Endpoint) =>
@@ -139,15 +236,22 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
       {
         key: 'dS',
         label: 'POST /run?stream=ndjson, cold',
-        run: () => timed(async () => deleteRun(cold, await streamRun(cold))),
+        run: (measured) => timed(async () => deleteRun(cold, keep(measured, 'dS', await streamRun(cold)))),
       },
       {
         key: 'dW',
         label: 'POST /run?stream=ndjson, warm',
-        run: () => timed(async () => deleteRun(warm, await streamRun(warm))),
+        run: (measured) =>
+          settled(warm, () =>
+            timed(async () => deleteRun(warm, keep(measured, 'dW', await streamRun(warm)))),
+          ),
       },
       { key: 'e', label: 'one-node workflow, cold', run: () => runOne('e', cold, coldClient, one) },
-      { key: 'eW', label: 'one-node workflow, warm', run: () => runOne('eW', warm, warmClient, one) },
+      {
+        key: 'eW',
+        label: 'one-node workflow, warm',
+        run: () => settled(warm, () => runOne('eW', warm, warmClient, one)),
+      },
     ];
     const res = await interleave(variants, ctx.runs, {
       warmup: 2,
@@ -177,17 +281,19 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
 
     // 10 quick runs at once against the same 10 one by one (streamed exchanges), cold and warm.
     const rounds = Math.max(2, Math.round(ctx.runs / 3));
-    const batch = async (ep: Endpoint, parallel: boolean) =>
-      timed(async () => {
-        const ids = parallel
-          ? await Promise.all(Array.from({ length: CONCURRENT }, () => streamRun(ep)))
-          : await (async () => {
-              const got: string[] = [];
-              for (let i = 0; i < CONCURRENT; i++) got.push(await streamRun(ep));
-              return got;
-            })();
-        for (const id of ids) await deleteRun(ep, id);
-      });
+    const batch = (ep: Endpoint, parallel: boolean, key: string, measured: boolean) =>
+      settled(ep, () =>
+        timed(async () => {
+          const ids = parallel
+            ? await Promise.all(Array.from({ length: CONCURRENT }, () => streamRun(ep)))
+            : await (async () => {
+                const got: string[] = [];
+                for (let i = 0; i < CONCURRENT; i++) got.push(await streamRun(ep));
+                return got;
+              })();
+          for (const id of ids) await deleteRun(ep, keep(measured, key, id));
+        }),
+      );
     const size = ctx.quick ? 5 : CHAIN;
     const serialRaw = () =>
       timed(async () => {
@@ -195,10 +301,10 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
       });
     const big = await interleave(
       [
-        { key: 'par', label: `${CONCURRENT} at once, cold`, run: () => batch(cold, true) },
-        { key: 'ser', label: `${CONCURRENT} one by one, cold`, run: () => batch(cold, false) },
-        { key: 'parW', label: `${CONCURRENT} at once, warm`, run: () => batch(warm, true) },
-        { key: 'serW', label: `${CONCURRENT} one by one, warm`, run: () => batch(warm, false) },
+        { key: 'par', label: `${CONCURRENT} at once, cold`, run: (m) => batch(cold, true, 'par', m) },
+        { key: 'ser', label: `${CONCURRENT} one by one, cold`, run: (m) => batch(cold, false, 'ser', m) },
+        { key: 'parW', label: `${CONCURRENT} at once, warm`, run: (m) => batch(warm, true, 'parW', m) },
+        { key: 'serW', label: `${CONCURRENT} one by one, warm`, run: (m) => batch(warm, false, 'serW', m) },
         {
           key: 'chain',
           label: `chain of ${size}, cold`,
@@ -207,7 +313,7 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
         {
           key: 'chainW',
           label: `chain of ${size}, warm`,
-          run: () => runOne('chainW', warm, warmClient, chain(size)),
+          run: () => settled(warm, () => runOne('chainW', warm, warmClient, chain(size))),
         },
         { key: 'chainRaw', label: `${size} raw lifecycles, serial`, run: serialRaw },
       ],
@@ -239,6 +345,15 @@ export async function speed(ctx: BenchContext): Promise<SectionResult> {
       out.notes.push(
         `${k === 'chain' ? 'cold' : 'warm'} chain of ${size}: ${(PhaseLog.summary(b2[k] ?? []).p50 / size).toFixed(1)} ms per node p50, ` +
           `${PhaseLog.summary(perNode).p50.toFixed(1)} ms per node over one engine lifecycle (b).`,
+      );
+    }
+    await events.settle(500);
+    for (const key of ['dS', 'dW', 'par', 'ser', 'parW', 'serW'])
+      engineTimeline(phases, key, idsOf[key] ?? [], events);
+    for (const key of ['parW', 'serW']) {
+      const ids = idsOf[key] ?? [];
+      out.notes.push(
+        `(${key}) ${ids.length - coldCount(ids, events)} of ${ids.length} runs took a parked container, ${coldCount(ids, events)} were created cold.`,
       );
     }
     out.measurements.push(...phases.measurements('mixed'));

@@ -252,3 +252,46 @@ describe('a warm-pool run through light-run against a cold one', () => {
     }
   });
 });
+
+describe('warm containers for runs that queue behind --max-concurrent', () => {
+  after(() => assertNoLeaksOf(scope));
+
+  test('a queued run takes a parked container at once; one cancelled while queued spends it (removed, never parked again)', async () => {
+    const lr = track(
+      scope,
+      await startLightRun({ args: ['--warm-pool', IMAGE, '--warm-pool-size', '2', '--max-concurrent', '1'] }),
+    );
+    try {
+      const first = await parked(lr, 2);
+      // The only slot: a run that holds it until told to end.
+      const holder = await startDetached(lr, { image: IMAGE, entrypoint: 'sleep 3; echo held' });
+      const queued = await startDetached(lr, {
+        image: IMAGE,
+        entrypoint: 'test -e /.light/entry.sh && echo pooled || echo cold',
+      });
+      assert.equal(queued.status, 'queued', JSON.stringify(queued));
+      assert.ok(first.has(holder.id) && first.has(queued.id), 'both runs took one of the parked containers');
+      assert.equal((await waitEnd(lr, queued.id)).status, 'succeeded');
+      assert.equal(await logText(lr, queued.id), 'pooled\n');
+      assert.equal((await waitEnd(lr, holder.id)).status, 'succeeded');
+      await containersGone(holder.id);
+      await containersGone(queued.id);
+
+      // Cancelled while queued: its reserved container ran nothing, and its id is spent.
+      const second = await parked(lr, 2);
+      const holder2 = await startDetached(lr, { image: IMAGE, entrypoint: 'sleep 3' });
+      const dropped = await startDetached(lr, { image: IMAGE, entrypoint: 'echo never' });
+      assert.equal(dropped.status, 'queued');
+      assert.ok(second.has(dropped.id), 'the queued run reserved a parked container');
+      const cancel = await lr.post(`/runs/${dropped.id}/cancel`, {});
+      assert.equal(cancel.status, 200);
+      assert.equal((await waitEnd(lr, dropped.id)).status, 'cancelled');
+      await containersGone(dropped.id);
+      assert.equal(await logText(lr, dropped.id), '');
+      assert.ok(!(await parked(lr, 2)).has(dropped.id), 'no parked container carries the spent id');
+      assert.equal((await waitEnd(lr, holder2.id)).status, 'succeeded');
+    } finally {
+      await lr[Symbol.asyncDispose]();
+    }
+  });
+});

@@ -134,6 +134,44 @@ test('reserve() refuses what the pool cannot serve; unreserve() parks the contai
   assert.deepEqual(r.logs, ['stdout:cold']);
 });
 
+test('at most `size` reservations are held unclaimed; one given back with discard is removed, its id spent', async () => {
+  const parked = await refilled();
+  const req = { image: 'localhost/light-sh', entrypoint: 'true' };
+  const held: string[] = [];
+  let spent = '';
+  try {
+    for (const id of [t.runner.reserve(req), t.runner.reserve(req)]) if (id) held.push(id);
+    const [a, b] = held;
+    assert.ok(a && b && parked.has(a) && parked.has(b));
+    // The pool refills past the two it holds (4 running), yet a third unclaimed reservation is refused.
+    const all = await refilled(4);
+    assert.equal(all.size, 4);
+    assert.equal(t.runner.reserve(req), undefined);
+    t.runner.unreserve(a, { discard: true });
+    spent = a;
+    held.shift();
+    const deadline = Date.now() + 30_000;
+    while ((await ownContainers(t.owner)).some((c) => c.Labels[LABELS.runId] === a)) {
+      assert.ok(Date.now() < deadline, `the container of the spent id ${a} is still there`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Below the cap again: a reservation is granted, one of the refilled containers.
+    const c = t.runner.reserve(req);
+    if (c) held.push(c);
+    assert.ok(c && c !== a && c !== b && all.has(c));
+  } finally {
+    for (const id of held) t.runner.unreserve(id);
+  }
+  // Given back without discard, they are parked again or removed when the pool is full
+  // (it refilled meanwhile); either way the pool is back to its size, without the spent id.
+  let again = await refilled();
+  for (const until = Date.now() + 30_000; again.size > 2 && Date.now() < until; again = await parkedIds()) {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a surplus one is being removed
+  }
+  assert.equal(again.size, 2);
+  assert.ok(spent && !again.has(spent));
+});
+
 test('a pooled run without input sees an empty stdin', async () => {
   const parked = await refilled();
   const r = await runWithLogs(t.runner, { image: 'localhost/light-sh', entrypoint: 'wc -c' });

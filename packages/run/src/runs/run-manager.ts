@@ -66,10 +66,10 @@ export class RunManager {
     if (this.closing) throw new LightRunError('SHUTTING_DOWN', 'light-run is shutting down');
     const service = body.service === true;
     if (service) this.slots.assertServiceRoom();
-    // A run that starts at once may take a warm container: its id becomes the run's id.
-    const reserved = this.slots.hasRoom(service)
-      ? this.deps.runner.reserve?.(toRunRequest(undefined, body))
-      : undefined;
+    // A warm container, when one is parked, is reserved at once and its id becomes the
+    // run's id, also for a run that must queue first: the id is answered now, and a burst
+    // past maxConcurrent would otherwise run its queued part cold while containers sit parked.
+    const reserved = this.deps.runner.reserve?.(toRunRequest(undefined, body));
     const id = reserved ?? randomUUID();
     const detached = body.detached === true || service;
     const record: StoredRun = { state: queuedState(id, body.image, detached) };
@@ -106,8 +106,8 @@ export class RunManager {
       this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
       handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
     } catch (err) {
-      // A warm container reserved for this run goes back (nothing when there was none).
-      this.deps.runner.unreserve?.(id);
+      // The warm container reserved for this run (if any) is removed: the id is recorded, spent.
+      this.deps.runner.unreserve?.(id, { discard: true });
       this.finish(id, failedResult(id, err));
       this.slots.release(id);
       return;
@@ -191,8 +191,12 @@ export class RunManager {
     return { state, live: this.live.get(id) };
   }
 
-  /** Ends a queued run without starting it. */
+  /**
+   * Ends a queued run without starting it. The warm container reserved for it, if any, is
+   * removed: it ran nothing, but its id is this run's now and must not serve another.
+   */
   private dropQueued(id: string, error?: { code: string; message: string }): void {
+    this.deps.runner.unreserve?.(id, { discard: true });
     const now = new Date().toISOString();
     const result = { status: 'cancelled' as const, exitCode: null, startedAt: null, finishedAt: now };
     this.finish(id, { ...result, durationMs: 0, artifacts: [], ...(error ? { error } : {}) });

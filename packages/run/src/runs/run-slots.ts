@@ -28,11 +28,6 @@ export class RunSlots {
     }
   }
 
-  /** Whether a run (or a service) admitted now would start at once. */
-  hasRoom(service: boolean): boolean {
-    return service ? this.services.size < this.maxServices : this.queue.hasRoom();
-  }
-
   /** Starts a service now, or a run now or when a queue slot frees up. */
   admit(id: string, service: boolean, start: () => void): void {
     if (!service) {

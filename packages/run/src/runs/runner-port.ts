@@ -22,8 +22,8 @@ export interface RunnerPort {
   run(request: RunRequest, options?: LogOptions): RunHandle;
   /** Reserves a warm container for a request and answers the id to run it under; undefined: run cold. */
   reserve?(request: RunRequest): string | undefined;
-  /** Gives back a reservation that will not run. */
-  unreserve?(id: string): void;
+  /** Gives back a reservation that will not run; `discard` when a run was recorded under its id (the id is spent). */
+  unreserve?(id: string, options?: { discard?: boolean }): void;
   attach(id: string, options?: LogOptions): Promise<RunHandle>;
   get(id: string): Promise<RunnerRunView | undefined> | RunnerRunView | undefined;
   remove(id: string): Promise<unknown>;

@@ -8,6 +8,7 @@ import { containerSpec } from '../run/container-spec.ts';
 import { quotaBytes } from '../run/disk-watch.ts';
 import type { RunContext } from '../run/run-context.ts';
 import type { ValidRequest } from '../run/validate-request.ts';
+import { refillThreshold } from './engine-work.ts';
 import { PARK_COMMAND, POOL_WORKDIR, type PoolEntry } from './pool-entry.ts';
 import type { ResolvedWarmPool } from './pool-options.ts';
 import { pooledSource } from './pooled-source.ts';
@@ -36,7 +37,8 @@ export function poolEligible(req: ValidRequest, images: readonly string[]): bool
  * Containers started ahead per image, with the spec of a cold run (every security
  * default, the runner's limits, the default network), parked on stdin. reserve() never
  * waits: an empty pool means the cold path. Refills run in the background, one
- * preparation per image at a time.
+ * preparation per image at a time, each started only while few runs are busy with the
+ * engine (engine-work.ts): runs in flight go first.
  */
 export class WarmPool {
   private readonly parked = new Map<string, PoolEntry[]>();
@@ -49,6 +51,10 @@ export class WarmPool {
   private readonly parkedListeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Aborted by close(): a refill waiting for the engine to calm down stops waiting. */
+  private readonly closing = new AbortController();
+  /** Runs busy with the engine below which a preparation may start. */
+  private readonly threshold = refillThreshold();
 
   constructor(
     private readonly ctx: RunContext,
@@ -89,6 +95,9 @@ export class WarmPool {
    */
   reserve(req: ValidRequest): PoolEntry | undefined {
     if (this.closed || !poolEligible(req, this.config.images)) return undefined;
+    // Reservations of runs still queued by the caller: at most `size` of them, so a long
+    // queue cannot hoard parked containers (the pool refills past the ones it holds).
+    if (this.held.size >= this.config.size) return undefined;
     const list = this.parked.get(req.image) ?? [];
     let entry = list.shift();
     while (entry && !entry.alive) {
@@ -112,14 +121,17 @@ export class WarmPool {
 
   /**
    * Gives back a reservation that will not run. The container ran nothing: it is parked
-   * again (or removed when the pool is full, closed, or it died meanwhile).
+   * again (or removed when the pool is full, closed, or it died meanwhile). With
+   * `discard` it is removed anyway: its id is spent (the caller recorded a run under it,
+   * e.g. a queued run cancelled before it started), and no later run may take it.
    */
-  unreserve(id: string): void {
+  unreserve(id: string, discard = false): void {
     const held = this.held.get(id);
     if (!held) return;
     this.held.delete(id);
     const list = this.parked.get(held.entry.image) ?? [];
-    if (this.closed || !held.entry.alive || list.length >= this.config.size) void this.discard(held.entry);
+    if (discard || this.closed || !held.entry.alive || list.length >= this.config.size)
+      void this.discard(held.entry);
     else list.push(held.entry);
   }
 
@@ -149,6 +161,7 @@ export class WarmPool {
   /** Stops refilling and removes every parked container. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     clearInterval(this.timer);
     await Promise.allSettled([...this.refilling.values()]);
     const held = [...this.held.values()].map((h) => h.entry);
@@ -163,6 +176,9 @@ export class WarmPool {
     const loop = (async () => {
       const list = this.parked.get(image) ?? [];
       while (!this.closed && list.filter((e) => e.alive).length < this.config.size) {
+        // Runs being set up or torn down go first; the container is for a later run.
+        await this.ctx.engineWork.quiet(this.threshold, this.closing.signal);
+        if (this.closed) return;
         let entry: PoolEntry;
         try {
           entry = await this.prepare(image);

@@ -15,6 +15,7 @@ import {
 import { DefaultNetwork } from '../network/default-network.ts';
 import { HostFirewall } from '../network/host-firewall.ts';
 import { NetworkManager } from '../network/network-manager.ts';
+import { EngineWork } from '../pool/engine-work.ts';
 import type { PoolEntry } from '../pool/pool-entry.ts';
 import { resolveWarmPool } from '../pool/pool-options.ts'; // warm-pool hook
 import { WarmPool } from '../pool/warm-pool.ts'; // warm-pool hook
@@ -87,6 +88,7 @@ export class DockerRunner implements AsyncDisposable {
       firewall,
       diskQuota: new DiskQuotaProbe(engine, resolved.owner, resolved.diskBytes),
       leftovers: new Set(),
+      engineWork: new EngineWork(),
     };
     this.networks = new NetworkManager(engine, resolved.owner, firewall);
     // warm-pool hook
@@ -163,9 +165,13 @@ export class DockerRunner implements AsyncDisposable {
     return this.pool.reserve(valid)?.id;
   }
 
-  /** warm-pool hook: gives back a reservation that will not be run (the container ran nothing). */
-  unreserve(id: string): void {
-    this.pool?.unreserve(id);
+  /**
+   * warm-pool hook: gives back a reservation that will not be run (the container ran
+   * nothing). It is parked again unless `discard` says its id is spent: the caller already
+   * recorded a run under it (then the container is removed, so no later run gets that id).
+   */
+  unreserve(id: string, options: { discard?: boolean } = {}): void {
+    this.pool?.unreserve(id, options.discard === true);
   }
 
   /**

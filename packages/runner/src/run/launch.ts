@@ -58,29 +58,40 @@ export async function launch(
   req: ValidRequest,
   source: ContainerSource = coldSource,
 ): Promise<RunResult> {
-  await removeLeftovers(ctx);
-  const base = initialRecord(ctx, req);
-  const writes: Promise<unknown>[] = [ctx.store.write(base)];
-  const state: Outcome = { containerId: undefined, exitCode: null, startedAt: null, finishedAt: '' };
+  // Busy with the engine from here to the release, and again from the exit to the end.
+  const work: EngineBusy = { leave: ctx.engineWork.enter() };
   try {
-    await drive(ctx, exec, req, source, state, writes);
-  } catch (err) {
-    state.failure = asRunnerError(
-      err,
-      (detail) => new ContainerError('START_FAILED', detail, { runId: req.id }, err),
-    );
+    await removeLeftovers(ctx);
+    const base = initialRecord(ctx, req);
+    const writes: Promise<unknown>[] = [ctx.store.write(base)];
+    const state: Outcome = { containerId: undefined, exitCode: null, startedAt: null, finishedAt: '' };
+    try {
+      await drive(ctx, exec, req, source, state, writes, work);
+    } catch (err) {
+      state.failure = asRunnerError(
+        err,
+        (detail) => new ContainerError('START_FAILED', detail, { runId: req.id }, err),
+      );
+    }
+    state.finishedAt = new Date().toISOString();
+    exec.containerCreated(undefined);
+    exec.containerExited();
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      // Without its record nobody could find this container again: remove it, then fail.
+      if (state.containerId) await ctx.engine.remove(state.containerId);
+      throw err;
+    }
+    return await finalize(ctx, exec, base, state);
+  } finally {
+    work.leave();
   }
-  state.finishedAt = new Date().toISOString();
-  exec.containerCreated(undefined);
-  exec.containerExited();
-  try {
-    await Promise.all(writes);
-  } catch (err) {
-    // Without its record nobody could find this container again: remove it, then fail.
-    if (state.containerId) await ctx.engine.remove(state.containerId);
-    throw err;
-  }
-  return finalize(ctx, exec, base, state);
+}
+
+/** The current busy mark of a run on the runner's {@link RunContext.engineWork}. */
+interface EngineBusy {
+  leave: () => void;
 }
 
 /** Retries the removal of containers a finished run could not remove (the engine was away then). */
@@ -103,6 +114,7 @@ async function drive(
   source: ContainerSource,
   state: Outcome,
   writes: Promise<unknown>[],
+  work: EngineBusy,
 ): Promise<void> {
   const { engine } = ctx;
   const stream = await source.open(ctx, exec, req, state);
@@ -121,8 +133,10 @@ async function drive(
 
     const logs = pumpLogs(output, (line) => exec.emit(line));
     source.feed(stream, req);
+    work.leave(); // the program runs: the engine is free for the pool meanwhile
     const unwatch = watchDisk(ctx, exec, containerId);
     const exit = await engine.wait(containerId, 'not-running').finally(unwatch);
+    work.leave = ctx.engineWork.enter();
     state.exitCode = exit.exitCode;
     exec.containerExited();
     await drain(logs, output);

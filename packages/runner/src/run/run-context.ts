@@ -2,6 +2,7 @@ import type { DiskQuotaProbe } from '../enforcement/disk-quota.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DefaultNetwork } from '../network/default-network.ts';
 import type { HostFirewall } from '../network/host-firewall.ts';
+import type { EngineWork } from '../pool/engine-work.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -17,4 +18,6 @@ export interface RunContext {
   firewall: HostFirewall;
   /** Containers of finished runs whose removal failed (e.g. the engine was away); retried before the next run. */
   leftovers: Set<string>;
+  /** Runs busy with the engine (set-up or tear-down) now; the warm pool refills below a threshold of them. */
+  engineWork: EngineWork;
 }
