@@ -234,10 +234,12 @@ describe('light serve triggers on real containers', () => {
     try {
       assert.match(again.stderr(), /2 queued run\(s\) from before the restart are queued again/);
       for (const id of queued) {
-        const run = await until(`run ${id} succeeded`, 300_000, async () => {
+        const run = await until(`run ${id} ended`, 300_000, async () => {
           const r = await getJson<RunRecord>(again, `/api/runs/${id}`);
-          return r.status === 'succeeded' ? r : undefined;
+          // Any end, so that a failure shows its status and error instead of a timeout.
+          return r.status === 'queued' || r.status === 'running' ? undefined : r;
         });
+        assert.deepEqual([run.status, run.error], ['succeeded', null]);
         assert.equal(run.trigger, 'manual');
         assert.ok(run.startedAt && run.startedAt > run.createdAt);
         assert.ok(run.nodes[0]?.logs.some((l) => l.line === 'sleeping 0'));
