@@ -1,11 +1,13 @@
 import { evaluateCondition } from '../definition/conditions/evaluate.ts';
 import type { WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
-import { nodeRequest, type RequestContext } from './node-request.ts';
-import { normalizeOutput, OUTPUT_FILE, parseOutputFile } from './output-channel.ts';
+import { type NodeAttemptsEnd, runNodeAttempts } from './attempts.ts';
+import { crashMessage } from './node-attempt.ts';
+import type { RequestContext } from './node-request.ts';
+import { resolveRetry } from './retry-policy.ts';
 import { type Activation, Scheduler } from './scheduler.ts';
 import { SchemaCheck } from './schema-check.ts';
-import type { StepLogLine, StepOutcome } from './step-runner.ts';
+import type { StepLogLine } from './step-runner.ts';
 import type { ExecuteOptions, NodeErrorCode, NodeResult, WorkflowError } from './types.ts';
 
 /** Why the DAG stopped early. */
@@ -83,69 +85,56 @@ export class DagRun {
   private async runNode({ nodeId, input, iteration }: Activation): Promise<void> {
     const node = this.nodes.get(nodeId) as WorkflowNode;
     const started = Date.now();
-    this.options.onNodeStart?.({ nodeId, iteration, node });
     const invalidInput = this.schemas.check(`node "${nodeId}"`, 'input', node.inputs, input);
     if (invalidInput) {
+      this.options.onNodeStart?.({ nodeId, iteration, attempt: 1, node });
       this.fail(
         nodeId,
         this.result(nodeId, iteration, started, {
           status: 'failed',
           code: 'INPUT_INVALID',
           message: invalidInput,
+          attempts: 0,
         }),
       );
       return;
     }
     const controller = new AbortController();
+    // Registered for the whole attempt loop: a stop also ends a backoff wait at once.
     this.inFlight.set(nodeId, controller);
-    let outcome: StepOutcome;
-    let runId: string | undefined;
+    let end: NodeAttemptsEnd;
     try {
-      outcome = await this.options.runner.runStep(nodeRequest(node, input, this.context), {
+      end = await runNodeAttempts({
+        node,
+        input,
+        context: this.context,
+        runner: this.options.runner,
+        schemas: this.schemas,
         signal: controller.signal,
-        ...(this.context.lease ? { lease: this.context.lease } : {}),
-        onStart: (id) => {
-          runId = id;
-        },
-        onLog: (line) => this.log(nodeId, line),
-        outputArtifact: OUTPUT_FILE,
+        policy: resolveRetry(node, this.context.defaults),
+        onAttemptStart: (attempt) => this.options.onNodeStart?.({ nodeId, iteration, attempt, node }),
+        onLog: (line, attempt) => this.log(nodeId, line, attempt),
+        onRetry: (event) => this.options.onNodeRetry?.({ nodeId, ...event }),
       });
     } finally {
       this.inFlight.delete(nodeId);
     }
-    const base = { runId: outcome.runId || runId, exitCode: outcome.exitCode };
-    if (outcome.status !== 'succeeded') {
-      const message = this.describeEnd(nodeId, outcome);
-      const status =
-        outcome.status === 'timeout' ? 'timeout' : outcome.status === 'cancelled' ? 'cancelled' : 'failed';
-      const code =
-        status === 'failed' ? 'NODE_FAILED' : status === 'timeout' ? 'NODE_TIMEOUT' : 'NODE_CANCELLED';
-      const result = this.result(nodeId, iteration, started, { ...base, status, code, message });
+    const { status, output, attempts } = end;
+    const result = this.result(nodeId, iteration, started, {
+      status,
+      output,
+      attempts,
+      exitCode: end.exitCode,
+      runId: end.runId,
+      ...(end.code ? { code: end.code } : {}),
+      ...(end.message ? { message: end.message } : {}),
+    });
+    if (status !== 'succeeded') {
       if (controller.signal.aborted) this.record(result);
       else this.fail(nodeId, result);
       return;
     }
-    const parsed = parseOutputFile(outcome.outputBytes);
-    if (parsed.warning) {
-      const line = `light-process: ${parsed.warning}`;
-      this.log(nodeId, { stream: 'stderr', line, time: new Date().toISOString() });
-    }
-    const output = normalizeOutput(parsed.value);
-    const invalidOutput = this.schemas.check(`node "${nodeId}"`, 'output', node.outputs, output);
-    if (invalidOutput) {
-      this.fail(
-        nodeId,
-        this.result(nodeId, iteration, started, {
-          ...base,
-          status: 'failed',
-          code: 'OUTPUT_INVALID',
-          message: invalidOutput,
-          output,
-        }),
-      );
-      return;
-    }
-    this.record(this.result(nodeId, iteration, started, { ...base, status: 'succeeded', output }));
+    this.record(result);
     if (this.stopReason) return;
     const progress = this.scheduler.complete(nodeId, output);
     for (const skipped of progress.skipped) this.record(this.skippedResult(skipped));
@@ -174,29 +163,13 @@ export class DagRun {
     }
   }
 
-  private describeEnd(nodeId: string, outcome: StepOutcome): string {
-    const why = outcome.error ? `: ${outcome.error.message}` : '';
-    if (outcome.status === 'timeout') return `node "${nodeId}" timed out${why}`;
-    if (outcome.status === 'cancelled') return `node "${nodeId}" was cancelled`;
-    const exit = outcome.exitCode === null ? 'without an exit code' : `with exit code ${outcome.exitCode}`;
-    return `node "${nodeId}" failed ${exit}${why}`;
-  }
-
   private crashed(activation: Activation, error: unknown): NodeResult {
     const code = error instanceof LightProcessError ? error.code : 'NODE_FAILED';
-    const reason = error instanceof Error ? error.message : String(error);
-    const node = `node "${activation.nodeId}"`;
-    // Said as what it is: light-run unreachable, or a request too large, is not a crash of the node.
-    const message =
-      code === 'LIGHT_RUN_UNREACHABLE'
-        ? `${node}: ${reason}`
-        : code === 'NODE_FILES_TOO_LARGE'
-          ? `${node} was refused: ${reason}`
-          : `${node} could not run: ${reason}`;
     return this.result(activation.nodeId, activation.iteration, Date.now(), {
       status: 'failed',
       code,
-      message,
+      message: crashMessage(activation.nodeId, error),
+      attempts: 0,
     });
   }
 
@@ -211,6 +184,8 @@ export class DagRun {
       output?: Record<string, unknown>;
       exitCode?: number | null;
       runId?: string | undefined;
+      attempts: number;
+      cached?: boolean;
     },
   ): NodeResult {
     return {
@@ -221,6 +196,8 @@ export class DagRun {
       duration: Date.now() - started,
       logs: [...(this.tails.get(nodeId) ?? [])],
       iterations: iteration,
+      attempts: end.attempts,
+      cached: end.cached ?? false,
       ...(end.runId ? { runId: end.runId } : {}),
       ...(end.code && end.message ? { error: { code: end.code, message: end.message } } : {}),
     };
@@ -232,7 +209,17 @@ export class DagRun {
   }
 
   private skippedResult(nodeId: string): NodeResult {
-    return { nodeId, status: 'skipped', output: {}, exitCode: null, duration: 0, logs: [], iterations: 0 };
+    return {
+      nodeId,
+      status: 'skipped',
+      output: {},
+      exitCode: null,
+      duration: 0,
+      logs: [],
+      iterations: 0,
+      attempts: 0,
+      cached: false,
+    };
   }
 
   private neverRan(nodeId: string): NodeResult {
@@ -240,9 +227,9 @@ export class DagRun {
     return { ...this.skippedResult(nodeId), status: 'cancelled', error: { code: 'NOT_STARTED', message } };
   }
 
-  private log(nodeId: string, line: StepLogLine): void {
+  private log(nodeId: string, line: StepLogLine, attempt: number): void {
     this.tail(nodeId, line.line);
-    this.options.onLog?.({ nodeId, ...line });
+    this.options.onLog?.({ nodeId, attempt, ...line });
   }
 
   private tail(nodeId: string, line: string): void {

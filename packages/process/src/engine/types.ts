@@ -48,6 +48,13 @@ export interface NodeResult {
   logs: string[];
   /** How many times the node ran (loops run a node more than once). */
   iterations: number;
+  /**
+   * Attempts made by its last iteration under its retry policy (1 without retries; 0 for a
+   * node that never started, was skipped, or whose output came from the cache or a resumed run).
+   */
+  attempts: number;
+  /** The output was reused from the node cache (`cache: { ttl }`): no container started. */
+  cached: boolean;
   /** light-run id of the last run of this node. */
   runId?: string;
   error?: { code: NodeErrorCode; message: string };
@@ -82,9 +89,26 @@ export interface WorkflowError {
 /** One line a node printed. */
 export interface NodeLogLine {
   nodeId: string;
+  /** The attempt that printed it (1-based; see `retry`). */
+  attempt: number;
   stream: 'stdout' | 'stderr';
   line: string;
   time: string;
+}
+
+/** A node attempt failed and another follows (see `ExecuteOptions.onNodeRetry`). */
+export interface NodeRetryEvent {
+  nodeId: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** Attempts in all. */
+  of: number;
+  /** Wait before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** Why the attempt failed. */
+  reason: { code: NodeErrorCode; message: string };
+  /** The reason in a few words: `exit 1`, `timeout`, `out of memory`, `lost`, `output invalid`. */
+  summary: string;
 }
 
 /** Options of `Workflow.execute`. */
@@ -110,7 +134,10 @@ export interface ExecuteOptions {
    * never resolve. @default process.env (the SDK runs in the user's own process)
    */
   env?: EnvSource;
-  onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;
+  /** A node's container is about to start: once per iteration and per attempt. */
+  onNodeStart?: (event: { nodeId: string; iteration: number; attempt: number; node: NodeDefinition }) => void;
+  /** An attempt failed and the node's retry policy runs it again after `delayMs`. */
+  onNodeRetry?: (event: NodeRetryEvent) => void;
   onNodeEnd?: (event: { nodeId: string; result: NodeResult }) => void;
   onLog?: (line: NodeLogLine) => void;
 }

@@ -14,7 +14,9 @@ export interface ProgressPrinterOptions {
 }
 
 /** The execute callbacks that print, `note(line)` for other lines, and `close()` to stop redrawing. */
-export type ProgressPrinter = Required<Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog'>> & {
+export type ProgressPrinter = Required<
+  Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog' | 'onNodeRetry'>
+> & {
   /** Prints a line that is not a node log (e.g. light-run's own log), dimmed. */
   note(line: string): void;
   /** Stops redrawing and leaves the final status block in place. */
@@ -43,9 +45,11 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
       ? c.green(state)
       : state === 'running'
         ? c.cyan(state)
-        : state === 'skipped' || state === 'waiting'
-          ? c.dim(state)
-          : c.red(state);
+        : state === 'retrying' || state === 'cached'
+          ? c.yellow(state)
+          : state === 'skipped' || state === 'waiting'
+            ? c.dim(state)
+            : c.red(state);
   const seconds = (row: Row): string => {
     const ms = row.durationMs ?? (row.startedAt ? Date.now() - row.startedAt : undefined);
     return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)}s`;
@@ -70,16 +74,24 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
   const timer = options.live ? setInterval(() => print(''), 500) : undefined;
   timer?.unref();
   return {
-    onNodeStart: ({ nodeId, iteration }) => {
+    onNodeStart: ({ nodeId, iteration, attempt }) => {
       rows.set(nodeId, { state: 'running', startedAt: Date.now(), iteration });
+      const detail = [iteration > 1 ? `iteration ${iteration}` : '', attempt > 1 ? `attempt ${attempt}` : '']
+        .filter(Boolean)
+        .join(', ');
+      print(options.live ? '' : `${c.cyan('start')} ${nodeId}${detail ? ` (${detail})` : ''}\n`);
+    },
+    onNodeRetry: ({ nodeId, attempt, of, delayMs, summary }) => {
+      const row = rows.get(nodeId);
+      if (row) row.state = 'retrying';
+      // Printed in both modes: a retry is an event worth a line of its own, not only a state.
       print(
-        options.live
-          ? ''
-          : `${c.cyan('start')} ${nodeId}${iteration > 1 ? ` (iteration ${iteration})` : ''}\n`,
+        `${c.yellow('retrying')} ${nodeId} (${attempt + 1}/${of}) in ${(delayMs / 1000).toFixed(1)}s: ${summary}\n`,
       );
     },
     onNodeEnd: ({ nodeId, result }) => {
-      rows.set(nodeId, { state: result.status, durationMs: result.duration, iteration: result.iterations });
+      const state = result.cached ? 'cached' : result.status;
+      rows.set(nodeId, { state, durationMs: result.duration, iteration: result.iterations });
       print(options.live ? '' : endLine(nodeId, result, paint));
     },
     onLog: ({ nodeId, stream, line }) => {
@@ -95,6 +107,7 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
 }
 
 function endLine(nodeId: string, result: NodeResult, paint: (state: string) => string): string {
+  if (result.cached) return `${paint('cached')} ${nodeId}\n`;
   const took = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
   const why = result.error && result.status !== 'skipped' ? `: ${result.error.message.split('\n')[0]}` : '';
   return `${paint(result.status)} ${nodeId}${took}${why}\n`;

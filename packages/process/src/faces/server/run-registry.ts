@@ -133,13 +133,25 @@ export class RunRegistry {
         runId,
         signal: active.controller.signal,
         env: this.#options.env,
-        onNodeStart: ({ nodeId, iteration }) => {
+        onNodeStart: ({ nodeId, iteration, attempt }) => {
           const time = new Date().toISOString();
-          record('a node start', () => store.nodeStarted(runId, nodeId, iteration));
-          active.events.push({ type: 'node-started', runId, nodeId, iteration, time });
+          record('a node start', () => store.nodeStarted(runId, nodeId, iteration, attempt));
+          active.events.push({ type: 'node-started', runId, nodeId, iteration, attempt, time });
+        },
+        onNodeRetry: ({ nodeId, attempt, of, delayMs, reason }) => {
+          const retry = {
+            nodeId,
+            attempt,
+            of,
+            delayMs: Math.round(delayMs),
+            reason,
+            time: new Date().toISOString(),
+          };
+          record('a node retry', () => store.nodeRetrying(runId, retry));
+          active.events.push({ type: 'node-retrying', runId, ...retry });
         },
         onLog: (line) => {
-          const entry = { stream: line.stream, line: line.line, time: line.time };
+          const entry = { stream: line.stream, line: line.line, time: line.time, attempt: line.attempt };
           record('a log line', () => store.appendLog(runId, line.nodeId, entry));
           active.events.push({ type: 'log', runId, nodeId: line.nodeId, ...entry });
         },
@@ -187,6 +199,8 @@ export class RunRegistry {
       exitCode: result.exitCode,
       durationMs: result.duration,
       iterations: result.iterations,
+      attempts: result.attempts,
+      cached: result.cached,
       lightRunId: result.runId,
       error: result.error,
     };

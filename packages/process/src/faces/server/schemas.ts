@@ -73,11 +73,22 @@ export const nodeRecord = z.object({
   exitCode: z.number().int().nullable(),
   durationMs: z.number().int().nullable(),
   iterations: z.number().int(),
+  /** Attempts made (0: never started, or output reused from the cache or a resumed run). */
+  attempts: z.number().int(),
+  /** The output came from the node cache. */
+  cached: z.boolean(),
   lightRunId: z.string().nullable(),
   error: error.nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  logs: z.array(z.object({ stream: z.enum(['stdout', 'stderr']), line: z.string(), time: z.string() })),
+  logs: z.array(
+    z.object({
+      stream: z.enum(['stdout', 'stderr']),
+      line: z.string(),
+      time: z.string(),
+      attempt: z.number().int(),
+    }),
+  ),
   logsDropped: z.number().int(),
 });
 
@@ -91,6 +102,8 @@ export const runSummary = z.object({
   finishedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),
   error: error.nullable(),
+  /** The run this one resumed, else null. */
+  resumedFrom: z.string().nullable(),
 });
 
 /** `GET /api/runs/:id` and the sync run response. */
@@ -106,6 +119,9 @@ export const runPage = z.object({
 /** `POST /api/workflows/:id/run?async=1`. */
 export const runAccepted = z.object({ runId: z.string() });
 
+/** `POST /api/runs/:id/resume`. */
+export const resumeAccepted = z.object({ runId: z.string(), resumedFrom: z.string() });
+
 /** `GET /health`. */
 export const health = z.object({ status: z.literal('ok'), version: z.string() });
 
@@ -119,6 +135,17 @@ export const runEvent = z.discriminatedUnion('type', [
     runId: z.string(),
     nodeId: z.string(),
     iteration: z.number().int(),
+    attempt: z.number().int(),
+    time: z.string(),
+  }),
+  z.object({
+    type: z.literal('node-retrying'),
+    runId: z.string(),
+    nodeId: z.string(),
+    attempt: z.number().int(),
+    of: z.number().int(),
+    delayMs: z.number().int(),
+    reason: error,
     time: z.string(),
   }),
   z.object({
@@ -128,6 +155,7 @@ export const runEvent = z.discriminatedUnion('type', [
     stream: z.enum(['stdout', 'stderr']),
     line: z.string(),
     time: z.string(),
+    attempt: z.number().int(),
   }),
   z.object({
     type: z.literal('node-finished'),

@@ -111,6 +111,7 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
         onNodeStart: printer.onNodeStart,
         onNodeEnd: printer.onNodeEnd,
         onLog: printer.onLog,
+        onNodeRetry: printer.onNodeRetry,
       });
     } finally {
       printer.close();

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { fileSystemError } from '../../../definition/errors.ts';
 import { migrate } from './migrations.ts';
 import { readRun, readRunPage } from './queries.ts';
-import { toJson } from './rows.ts';
+import { type RetryRow, toJson } from './rows.ts';
 import type {
   ListRunsQuery,
   NodeRunStatus,
@@ -33,8 +33,20 @@ export interface NodeEnd {
   exitCode: number | null;
   durationMs: number;
   iterations: number;
+  attempts: number;
+  cached: boolean;
   lightRunId?: string | undefined;
   error?: StoredError | undefined;
+}
+
+/** A failed attempt followed by another one. */
+export interface NodeRetry {
+  nodeId: string;
+  attempt: number;
+  of: number;
+  delayMs: number;
+  reason: StoredError;
+  time: string;
 }
 
 /** A run that was still `running` when the store was opened, now marked failed. */
@@ -81,25 +93,77 @@ export class HistoryStore implements Disposable {
     workflowId: string;
     workflowName?: string | undefined;
     input: unknown;
+    /** Fingerprint of every node (see engine/resume.ts), kept so the run can be resumed. */
+    fingerprints?: Record<string, string>;
+    resumedFrom?: string | undefined;
   }): void {
     this.#db
       .prepare(
-        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, created_at)
-         VALUES (?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, created_at, fingerprints, resumed_from)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
       )
-      .run(run.id, run.workflowId, run.workflowName ?? null, JSON.stringify(run.input ?? null), now());
+      .run(
+        run.id,
+        run.workflowId,
+        run.workflowName ?? null,
+        JSON.stringify(run.input ?? null),
+        now(),
+        toJson(run.fingerprints),
+        run.resumedFrom ?? null,
+      );
   }
 
-  /** Marks a node as running (again, for a loop iteration). */
-  nodeStarted(runId: string, nodeId: string, iteration: number): void {
+  /** The node fingerprints recorded with a run (null for a run recorded before they were). */
+  fingerprints(runId: string): Record<string, string> | null {
+    const row = this.#db.prepare('SELECT fingerprints FROM runs WHERE id = ?').get(runId) as
+      | { fingerprints: string | null }
+      | undefined;
+    return row?.fingerprints ? (JSON.parse(row.fingerprints) as Record<string, string>) : null;
+  }
+
+  /** Records a failed attempt that another follows. */
+  nodeRetrying(runId: string, retry: NodeRetry): void {
     this.#db
       .prepare(
-        `INSERT INTO node_results (run_id, node_id, status, iterations, started_at)
-         VALUES (?, ?, 'running', ?, ?)
-         ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', iterations = excluded.iterations,
-           finished_at = NULL, duration_ms = NULL`,
+        `INSERT INTO node_retries (run_id, node_id, attempt, of, delay_ms, reason, time)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(runId, nodeId, iteration, now());
+      .run(
+        runId,
+        retry.nodeId,
+        retry.attempt,
+        retry.of,
+        Math.round(retry.delayMs),
+        JSON.stringify(retry.reason),
+        retry.time,
+      );
+  }
+
+  /** The retries of a run, oldest first. */
+  retries(runId: string): NodeRetry[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM node_retries WHERE run_id = ? ORDER BY seq')
+      .all(runId) as RetryRow[];
+    return rows.map((r) => ({
+      nodeId: r.node_id,
+      attempt: r.attempt,
+      of: r.of,
+      delayMs: r.delay_ms,
+      reason: JSON.parse(r.reason) as StoredError,
+      time: r.time,
+    }));
+  }
+
+  /** Marks a node as running (again, for a loop iteration or a retry attempt). */
+  nodeStarted(runId: string, nodeId: string, iteration: number, attempt = 1): void {
+    this.#db
+      .prepare(
+        `INSERT INTO node_results (run_id, node_id, status, iterations, attempts, started_at)
+         VALUES (?, ?, 'running', ?, ?, ?)
+         ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', iterations = excluded.iterations,
+           attempts = excluded.attempts, finished_at = NULL, duration_ms = NULL`,
+      )
+      .run(runId, nodeId, iteration, attempt, now());
   }
 
   /** Records how a node ended. */
@@ -108,12 +172,12 @@ export class HistoryStore implements Disposable {
     this.#db
       .prepare(
         `INSERT INTO node_results (run_id, node_id, status, output, exit_code, duration_ms, iterations,
-           light_run_id, error, started_at, finished_at)
-         VALUES (@runId, @nodeId, @status, @output, @exitCode, @durationMs, @iterations, @lightRunId, @error,
-           @finishedAt, @finishedAt)
+           attempts, cached, light_run_id, error, started_at, finished_at)
+         VALUES (@runId, @nodeId, @status, @output, @exitCode, @durationMs, @iterations, @attempts, @cached,
+           @lightRunId, @error, @finishedAt, @finishedAt)
          ON CONFLICT (run_id, node_id) DO UPDATE SET status = @status, output = @output, exit_code = @exitCode,
-           duration_ms = @durationMs, iterations = @iterations, light_run_id = @lightRunId, error = @error,
-           finished_at = @finishedAt`,
+           duration_ms = @durationMs, iterations = @iterations, attempts = @attempts, cached = @cached,
+           light_run_id = @lightRunId, error = @error, finished_at = @finishedAt`,
       )
       .run({
         runId,
@@ -123,6 +187,8 @@ export class HistoryStore implements Disposable {
         exitCode: end.exitCode,
         durationMs: Math.round(end.durationMs),
         iterations: end.iterations,
+        attempts: end.attempts,
+        cached: end.cached ? 1 : 0,
         lightRunId: end.lightRunId ?? null,
         error: toJson(end.error),
         finishedAt,
@@ -134,8 +200,8 @@ export class HistoryStore implements Disposable {
     const key = `${runId}\0${nodeId}`;
     const count = (this.#logCounts.get(key) ?? this.#countLogs(runId, nodeId)) + 1;
     this.#db
-      .prepare('INSERT INTO logs (run_id, node_id, stream, line, time) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, nodeId, line.stream, line.line, line.time);
+      .prepare('INSERT INTO logs (run_id, node_id, stream, line, time, attempt) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, nodeId, line.stream, line.line, line.time, line.attempt);
     if (count <= this.#logCap) {
       this.#logCounts.set(key, count);
       return;

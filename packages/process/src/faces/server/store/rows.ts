@@ -20,6 +20,8 @@ export interface RunRow {
   created_at: string;
   finished_at: string | null;
   duration_ms: number | null;
+  resumed_from: string | null;
+  fingerprints: string | null;
 }
 
 /** A `node_results` row. */
@@ -30,6 +32,8 @@ export interface NodeRow {
   exit_code: number | null;
   duration_ms: number | null;
   iterations: number;
+  attempts: number;
+  cached: number;
   light_run_id: string | null;
   error: string | null;
   started_at: string;
@@ -42,6 +46,17 @@ export interface LogRow {
   node_id: string;
   stream: string;
   line: string;
+  time: string;
+  attempt: number;
+}
+
+/** A `node_retries` row. */
+export interface RetryRow {
+  node_id: string;
+  attempt: number;
+  of: number;
+  delay_ms: number;
+  reason: string;
   time: string;
 }
 
@@ -65,6 +80,7 @@ export function toRunSummary(row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
     error: fromJson<StoredError>(row.error),
+    resumedFrom: row.resumed_from,
   };
 }
 
@@ -82,6 +98,8 @@ export function toNodeRecord(row: NodeRow, logs: StoredLogLine[]): NodeRecord {
     exitCode: row.exit_code,
     durationMs: row.duration_ms,
     iterations: row.iterations,
+    attempts: row.attempts,
+    cached: row.cached === 1,
     lightRunId: row.light_run_id,
     error: fromJson<StoredError>(row.error),
     startedAt: row.started_at,
@@ -93,5 +111,10 @@ export function toNodeRecord(row: NodeRow, logs: StoredLogLine[]): NodeRecord {
 
 /** A logs row as a log line. */
 export function toLogLine(row: LogRow): StoredLogLine {
-  return { stream: row.stream === 'stderr' ? 'stderr' : 'stdout', line: row.line, time: row.time };
+  return {
+    stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
+    line: row.line,
+    time: row.time,
+    attempt: row.attempt,
+  };
 }

@@ -32,6 +32,8 @@ export interface StoredLogLine {
   line: string;
   /** ISO 8601. */
   time: string;
+  /** The attempt that printed it (1-based; see the node's `retry`). */
+  attempt: number;
 }
 
 /** One node of a run, as the history keeps it. */
@@ -43,6 +45,10 @@ export interface NodeRecord {
   /** Milliseconds; null while running. */
   durationMs: number | null;
   iterations: number;
+  /** Attempts made (>= 1 once started; 0 for a node that never started, or whose output was reused). */
+  attempts: number;
+  /** The output came from the node cache: no container started. */
+  cached: boolean;
   /** light-run id of the node's last container run, when known. */
   lightRunId: string | null;
   error: StoredError | null;
@@ -65,6 +71,8 @@ export interface RunSummary {
   /** Milliseconds; null while running. */
   durationMs: number | null;
   error: StoredError | null;
+  /** The run this one resumed (`POST /api/runs/:id/resume`), else null. */
+  resumedFrom: string | null;
 }
 
 /** A run with its input, and every node that started. */
