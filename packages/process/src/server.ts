@@ -33,4 +33,6 @@ export type { LightServerOptions, ServerRunner } from './faces/server/options.ts
 export type { ExecuteFunction } from './faces/server/run-registry.ts';
 export type { HistoryStoreOptions, InterruptedRun, NodeEnd } from './faces/server/store/history-store.ts';
 export { HistoryStore } from './faces/server/store/history-store.ts';
+export type { NodeCacheFilter, NodeCacheListing } from './faces/server/store/node-cache-store.ts';
+export { NodeCacheStore } from './faces/server/store/node-cache-store.ts';
 export type { ListRunsQuery, RetentionOptions } from './faces/server/store/types.ts';

@@ -6,7 +6,7 @@ import { ownerOf } from '../../../test/support/light-run-proc.ts';
 import { assertNoLeaksOf, leakScope, reapScope } from '../../../test/support/scoped-leaks.ts';
 import { tempDir } from '../../../test/support/temp.ts';
 import { type LocalLightRun, startLocalLightRun } from '../src/adapters/light-run/local/local-light-run.ts';
-import type { RetryPolicy, WorkflowDefinition } from '../src/definition/definitions.ts';
+import type { NodeRetryPolicy, WorkflowDefinition } from '../src/definition/definitions.ts';
 import { executeWorkflow } from '../src/engine/execute.ts';
 import type { NodeRetryEvent } from '../src/engine/types.ts';
 import { assertLightBuilt, spawnLight } from './support/light-bin.ts';
@@ -37,7 +37,7 @@ const input = JSON.parse(fs.readFileSync(0, 'utf8') || '{}');
   fs.writeFileSync('.lp-output.json', JSON.stringify({ n }));
 })();`;
 
-function flakyWorkflow(retry: RetryPolicy | undefined, timeout?: number): WorkflowDefinition {
+function flakyWorkflow(retry: NodeRetryPolicy | undefined, timeout?: number): WorkflowDefinition {
   return {
     id: 'flaky',
     nodes: [

@@ -96,7 +96,7 @@ export const retryPolicy = z
   })
   .strict();
 /** A parsed `retry` policy. */
-export type RetryPolicy = z.infer<typeof retryPolicy>;
+export type NodeRetryPolicy = z.infer<typeof retryPolicy>;
 
 /** `cache.ttl`: a duration in the CLI's grammar (`90s`, `30m`, `24h`, `7d`) or milliseconds. */
 const ttl = z.union([

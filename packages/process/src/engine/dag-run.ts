@@ -2,6 +2,7 @@ import { evaluateCondition } from '../definition/conditions/evaluate.ts';
 import type { WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
 import { type NodeAttemptsEnd, runNodeAttempts } from './attempts.ts';
+import { Memo } from './memo.ts';
 import { crashMessage } from './node-attempt.ts';
 import type { RequestContext } from './node-request.ts';
 import { resolveRetry } from './retry-policy.ts';
@@ -34,6 +35,7 @@ export class DagRun {
   private readonly inFlight = new Map<string, AbortController>();
   private readonly tails = new Map<string, string[]>();
   private readonly tailSize: number;
+  private readonly memo: Memo;
   private stopReason: StopReason | undefined;
   private active = 0;
   private finished: (() => void) | undefined;
@@ -50,6 +52,9 @@ export class DagRun {
       (when, output) => evaluateCondition(when, output),
     );
     this.tailSize = options.logTailLines ?? 20;
+    this.memo = new Memo(definition.id, options, (nodeId, line) =>
+      this.log(nodeId, { stream: 'stderr', line, time: new Date().toISOString() }, 1),
+    );
   }
 
   /** Runs the DAG from its entry nodes to the end, or until it is stopped. */
@@ -99,6 +104,22 @@ export class DagRun {
       );
       return;
     }
+    if (iteration === 1 && this.options.reuse?.has(nodeId)) {
+      const output = this.options.reuse.get(nodeId) as Record<string, unknown>;
+      this.succeed(
+        this.result(nodeId, iteration, started, { status: 'succeeded', output, attempts: 0, reused: true }),
+      );
+      return;
+    }
+    const memo =
+      node.cache && this.options.cache ? await this.memo.lookup(node, input, this.context) : undefined;
+    if (memo?.entry) {
+      const output = memo.entry.output;
+      this.succeed(
+        this.result(nodeId, iteration, started, { status: 'succeeded', output, attempts: 0, cached: true }),
+      );
+      return;
+    }
     const controller = new AbortController();
     // Registered for the whole attempt loop: a stop also ends a backoff wait at once.
     this.inFlight.set(nodeId, controller);
@@ -134,6 +155,13 @@ export class DagRun {
       else this.fail(nodeId, result);
       return;
     }
+    if (memo) await this.memo.store(node, input, this.context, memo, output);
+    this.succeed(result);
+  }
+
+  /** Records a success and launches what it unlocks. */
+  private succeed(result: NodeResult): void {
+    const { nodeId, output } = result;
     this.record(result);
     if (this.stopReason) return;
     const progress = this.scheduler.complete(nodeId, output);
@@ -186,6 +214,7 @@ export class DagRun {
       runId?: string | undefined;
       attempts: number;
       cached?: boolean;
+      reused?: boolean;
     },
   ): NodeResult {
     return {
@@ -198,6 +227,7 @@ export class DagRun {
       iterations: iteration,
       attempts: end.attempts,
       cached: end.cached ?? false,
+      ...(end.reused ? { reused: true } : {}),
       ...(end.runId ? { runId: end.runId } : {}),
       ...(end.code && end.message ? { error: { code: end.code, message: end.message } } : {}),
     };

@@ -1,4 +1,9 @@
-import type { RetryOn, RetryPolicy, WorkflowDefinition, WorkflowNode } from '../definition/definitions.ts';
+import type {
+  NodeRetryPolicy,
+  RetryOn,
+  WorkflowDefinition,
+  WorkflowNode,
+} from '../definition/definitions.ts';
 
 /** A retry policy with every default filled in. */
 export interface ResolvedRetry {
@@ -28,7 +33,7 @@ export function resolveRetry(
   node: Pick<WorkflowNode, 'retry'>,
   defaults?: WorkflowDefinition['defaults'],
 ): ResolvedRetry {
-  const policy: RetryPolicy | undefined = node.retry ?? defaults?.retry;
+  const policy: NodeRetryPolicy | undefined = node.retry ?? defaults?.retry;
   if (!policy) return NO_RETRY;
   return {
     attempts: policy.attempts,

@@ -1,6 +1,7 @@
 import type { NodeDefinition } from '../definition/definitions.ts';
 import type { LightProcessErrorCode } from '../definition/errors.ts';
 import type { EnvSource } from './env-policy.ts';
+import type { NodeCache } from './node-cache.ts';
 import type { StepRunner } from './step-runner.ts';
 
 /** How one node ended. `skipped`: only non-firing links led to it. */
@@ -55,6 +56,8 @@ export interface NodeResult {
   attempts: number;
   /** The output was reused from the node cache (`cache: { ttl }`): no container started. */
   cached: boolean;
+  /** The output was reused from the run this one resumes (`ExecuteOptions.reuse`): no container started. */
+  reused?: boolean;
   /** light-run id of the last run of this node. */
   runId?: string;
   error?: { code: NodeErrorCode; message: string };
@@ -135,6 +138,16 @@ export interface ExecuteOptions {
    */
   env?: EnvSource;
   /** A node's container is about to start: once per iteration and per attempt. */
+  /**
+   * Where nodes with `cache: { ttl }` find and record their outputs. Without it `cache` has
+   * no effect (the CLI and `light serve` pass a `NodeCacheStore`).
+   */
+  cache?: NodeCache;
+  /**
+   * Outputs of a previous run to reuse instead of running the node again (see `planResume`):
+   * node id -> output. Only a node's first iteration is reused.
+   */
+  reuse?: ReadonlyMap<string, Record<string, unknown>>;
   onNodeStart?: (event: { nodeId: string; iteration: number; attempt: number; node: NodeDefinition }) => void;
   /** An attempt failed and the node's retry policy runs it again after `delayMs`. */
   onNodeRetry?: (event: NodeRetryEvent) => void;

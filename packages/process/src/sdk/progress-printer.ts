@@ -45,7 +45,7 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
       ? c.green(state)
       : state === 'running'
         ? c.cyan(state)
-        : state === 'retrying' || state === 'cached'
+        : state === 'retrying' || state === 'cached' || state === 'reused'
           ? c.yellow(state)
           : state === 'skipped' || state === 'waiting'
             ? c.dim(state)
@@ -90,7 +90,7 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
       );
     },
     onNodeEnd: ({ nodeId, result }) => {
-      const state = result.cached ? 'cached' : result.status;
+      const state = result.cached ? 'cached' : result.reused ? 'reused' : result.status;
       rows.set(nodeId, { state, durationMs: result.duration, iteration: result.iterations });
       print(options.live ? '' : endLine(nodeId, result, paint));
     },
@@ -108,6 +108,7 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
 
 function endLine(nodeId: string, result: NodeResult, paint: (state: string) => string): string {
   if (result.cached) return `${paint('cached')} ${nodeId}\n`;
+  if (result.reused) return `${paint('reused')} ${nodeId}\n`;
   const took = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
   const why = result.error && result.status !== 'skipped' ? `: ${result.error.message.split('\n')[0]}` : '';
   return `${paint(result.status)} ${nodeId}${took}${why}\n`;

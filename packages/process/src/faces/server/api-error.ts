@@ -26,6 +26,8 @@ export const API_ERRORS = {
   WORKFLOW_EXISTS: 409,
   /** The run has already finished. */
   RUN_FINISHED: 409,
+  /** The run cannot be resumed: still running, succeeded, or a node whose output it would reuse changed. */
+  NOT_RESUMABLE: 409,
   /** The body is larger than the server accepts. */
   BODY_TOO_LARGE: 413,
   /** A request body that is not `application/json`. */

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { packageVersion } from '../../definition/version.ts';
 import { executeWorkflow } from '../../engine/execute.ts';
@@ -10,6 +10,7 @@ import { installJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
+import { cacheRoutes } from './routes/cache.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -18,6 +19,7 @@ import { workflowRoutes } from './routes/workflows.ts';
 import { RunRegistry } from './run-registry.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { HistoryStore } from './store/history-store.ts';
+import { NodeCacheStore } from './store/node-cache-store.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
 /** A running `light serve`: the fastify app, its routes, and how to listen and stop. */
@@ -55,12 +57,18 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     exposeHeadRoutes: false,
     forceCloseConnections: true,
   });
+  const historyPath = options.dbPath ?? join(dir, '.light', 'history.db');
   const store = HistoryStore.open({
-    path: options.dbPath ?? join(dir, '.light', 'history.db'),
+    path: historyPath,
     ...(options.logLinesPerNode !== undefined ? { logLinesPerNode: options.logLinesPerNode } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
   });
+  // The node cache sits beside the history (its own file: `light cache` opens it alone).
+  let cache: NodeCacheStore | undefined;
   try {
+    cache = NodeCacheStore.open(
+      historyPath === ':memory:' ? ':memory:' : join(dirname(historyPath), 'cache.db'),
+    );
     const recoveredRuns = await recoverInterruptedRuns(store, options.runner, app.log);
     store.applyRetention();
     const env = options.env ?? { source: {}, pass: [] };
@@ -72,13 +80,15 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       env,
       logLinesPerNode: options.logLinesPerNode ?? 1000,
       log: app.log,
+      cache,
     });
-    const ctx: ServerContext = { catalog, runs, store, version: packageVersion() };
+    const ctx: ServerContext = { catalog, runs, store, cache, version: packageVersion() };
     const routes: RouteSpec[] = [];
     routes.push(
       ...metaRoutes(ctx, () => routes),
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
+      ...cacheRoutes(ctx),
       ...eventRoutes(ctx),
       ...uiRoutes(options.uiDir),
     );
@@ -104,6 +114,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
         await runs.close();
         await app.close();
         store.close();
+        cache?.close();
       })();
       return closing;
     };
@@ -123,6 +134,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     };
   } catch (error) {
     store.close();
+    cache?.close();
     await app.close();
     throw error;
   }

@@ -3,7 +3,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WorkflowDefinition } from '../../definition/definitions.ts';
 import { LightProcessError } from '../../definition/errors.ts';
 import type { EnvPolicy } from '../../engine/env-policy.ts';
+import type { NodeCache } from '../../engine/node-cache.ts';
 import { prepareRun } from '../../engine/prepare.ts';
+import { nodeFingerprints } from '../../engine/resume.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
 import type { ExecuteOptions, NodeResult, WorkflowResult } from '../../engine/types.ts';
 import { ApiError } from './api-error.ts';
@@ -30,6 +32,8 @@ export interface RunRegistryOptions {
   /** Log lines kept per node for replays. */
   logLinesPerNode: number;
   log: FastifyBaseLogger;
+  /** Where memoized nodes find and record outputs. */
+  cache?: NodeCache;
 }
 
 /** What a run needs while it executes: its cancel switch (aborted = cancelled) and its events. */
@@ -63,7 +67,11 @@ export class RunRegistry {
    * workflow's `inputs` (`INPUT_INVALID`), or an env name that is not set or not allowed
    * (`ENV_MISSING`), before anything is recorded; the error handler answers them as 400.
    */
-  start(workflow: WorkflowDefinition, input: unknown): { runId: string; done: Promise<RunRecord> } {
+  start(
+    workflow: WorkflowDefinition,
+    input: unknown,
+    resume?: { from: string; reuse: ReadonlyMap<string, Record<string, unknown>> },
+  ): { runId: string; done: Promise<RunRecord> } {
     if (this.#closing)
       throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and starts no new runs');
     const prepared = prepareRun(workflow, input, { env: this.#options.env });
@@ -75,13 +83,15 @@ export class RunRegistry {
       workflowId: definition.id,
       workflowName: definition.name,
       input: prepared.input,
+      fingerprints: nodeFingerprints(definition),
+      ...(resume ? { resumedFrom: resume.from } : {}),
     });
     const control: RunControl = {
       controller: new AbortController(),
       events: new RunEventLog(this.#options.logLinesPerNode),
     };
     // #run only settles after awaiting the executor, so the entry is in the map before it ends.
-    const done = this.#run(runId, definition, prepared.input, control);
+    const done = this.#run(runId, definition, prepared.input, control, resume?.reuse);
     this.#active.set(runId, { ...control, done });
     return { runId, done };
   }
@@ -114,6 +124,7 @@ export class RunRegistry {
     workflow: WorkflowDefinition,
     input: unknown,
     active: RunControl,
+    reuse: ReadonlyMap<string, Record<string, unknown>> | undefined,
   ): Promise<RunRecord> {
     const { store } = this.#options;
     const finished = new Set<string>();
@@ -133,6 +144,8 @@ export class RunRegistry {
         runId,
         signal: active.controller.signal,
         env: this.#options.env,
+        ...(this.#options.cache ? { cache: this.#options.cache } : {}),
+        ...(reuse ? { reuse } : {}),
         onNodeStart: ({ nodeId, iteration, attempt }) => {
           const time = new Date().toISOString();
           record('a node start', () => store.nodeStarted(runId, nodeId, iteration, attempt));

@@ -177,6 +177,31 @@ export const runEvent = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** `GET /api/cache`. */
+export const cacheListQuery = z
+  .object({ workflow: z.string().min(1).optional(), node: z.string().min(1).optional() })
+  .strict();
+
+/** `DELETE /api/cache`. */
+export const cacheClearQuery = cacheListQuery.extend({ expired: flag });
+
+/** One node cache entry (its output left out: `outputBytes` says how big it is). */
+export const cacheEntry = z.object({
+  key: z.string(),
+  workflowId: z.string(),
+  nodeId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  outputBytes: z.number().int(),
+  expired: z.boolean(),
+});
+
+/** `GET /api/cache`. */
+export const cacheList = z.object({ entries: z.array(cacheEntry) });
+
+/** `DELETE /api/cache`. */
+export const cacheCleared = z.object({ deleted: z.number().int() });
+
 /** The error body of every failure. */
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
