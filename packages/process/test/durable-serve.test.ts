@@ -113,7 +113,7 @@ describe('durable execution in light serve', () => {
     assert.equal(retrying[0]?.attempt, 1);
     assert.equal(retrying[0]?.of, 2);
     assert.equal(retrying[0]?.delayMs, 50);
-    assert.equal((retrying[0]?.reason as { code: string }).code, 'NODE_FAILED');
+    assert.equal((retrying[0]?.reason as { code: string } | undefined)?.code, 'NODE_FAILED');
   });
 
   test('cache: the second run is a hit (cached, no container); GET lists it, DELETE clears it, the next run misses', async () => {
