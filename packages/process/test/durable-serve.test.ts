@@ -90,6 +90,8 @@ async function waitRun(base: string, id: string, until: (r: RunRecord) => boolea
   for (;;) {
     const run = (await (await fetch(`${base}/api/runs/${id}`)).json()) as RunRecord;
     if (until(run)) return run;
+    if (run.status !== 'running')
+      throw new Error(`run ${id} ended before that: ${JSON.stringify(run.error)}`);
     if (Date.now() > deadline) throw new Error(`run ${id} did not get there: ${JSON.stringify(run)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -143,13 +145,18 @@ describe('durable execution in light serve', () => {
     {
       const serve = await startLightServe({ dir: dir.path, lightRun });
       scope.pids.add(serve.pid);
-      const accepted = (await (await post(serve.url, '/api/workflows/chain/run?async=1')).json()) as {
-        runId: string;
-      };
-      runId = accepted.runId;
-      await waitRun(serve.url, runId, (r) => r.nodes.some((n) => n.nodeId === 'b' && n.status === 'running'));
-      serve.child.kill('SIGKILL');
-      await serve.stop();
+      try {
+        const accepted = (await (await post(serve.url, '/api/workflows/chain/run?async=1')).json()) as {
+          runId: string;
+        };
+        runId = accepted.runId;
+        await waitRun(serve.url, runId, (r) =>
+          r.nodes.some((n) => n.nodeId === 'b' && n.status === 'running'),
+        );
+        serve.child.kill('SIGKILL');
+      } finally {
+        await serve.stop();
+      }
     }
     // The fix goes into the node that did not finish; its change does not refuse the resume.
     const fixed = chain(`cat; ${out('{"b":2}')}`).nodes[1];
