@@ -25,18 +25,29 @@ const FAILING = 'n8';
 function faulty(inner: StepRunnerLike, failFirst: number): StepRunnerLike & { steps: string[] } {
   let failed = 0;
   const steps: string[] = [];
-  const proxy = Object.create(inner) as StepRunnerLike & { steps: string[] };
-  proxy.steps = steps;
-  proxy.runStep = (body: RunBody, options?: RunStepOptions): Promise<StepOutcome> => {
-    const node = /--node=(\w+)/.exec(body.setup?.[0] ?? '')?.[1] ?? '?';
-    steps.push(node);
-    if (node === FAILING && failed < failFirst) {
-      failed += 1;
-      return inner.runStep({ ...body, entrypoint: 'exit 1' }, options);
-    }
-    return inner.runStep(body, options);
+  // Every other call goes to the client itself (bound: it keeps private fields).
+  const wrapper: StepRunnerLike & { steps: string[] } = {
+    steps,
+    runStep: (body: RunBody, options?: RunStepOptions): Promise<StepOutcome> => {
+      const node = /--node=(\w+)/.exec(body.setup?.[0] ?? '')?.[1] ?? '?';
+      steps.push(node);
+      if (node === FAILING && failed < failFirst) {
+        failed += 1;
+        return inner.runStep({ ...body, entrypoint: 'exit 1' }, options);
+      }
+      return inner.runStep(body, options);
+    },
+    startService: (body, options) => inner.startService(body, options),
+    stopService: (id, options) => inner.stopService(id, options),
+    createNetwork: (name, options) => inner.createNetwork(name, options),
+    deleteNetwork: (name) => inner.deleteNetwork(name),
+    ...(inner.openLease ? { openLease: () => inner.openLease?.() ?? Promise.resolve(undefined) } : {}),
+    ...(inner.imageId
+      ? { imageId: (image: string) => inner.imageId?.(image) ?? Promise.resolve(undefined) }
+      : {}),
+    ...(inner.maxRequestBytes !== undefined ? { maxRequestBytes: inner.maxRequestBytes } : {}),
   };
-  return proxy;
+  return wrapper;
 }
 
 /** n quick nodes in a line, each tagged (a no-op setup step) so the proxy knows which it runs. */
