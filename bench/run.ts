@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { artifacts } from './artifacts.ts';
 import { dag } from './dag.ts';
+import { durable } from './durable.ts';
 import type { BenchContext } from './lib/context.ts';
 import { benchNetwork, dockerClient, removeBenchContainers } from './lib/docker.ts';
 import { freshness } from './lib/freshness.ts';
@@ -31,6 +32,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   'warm-start': warmStart,
   speed,
   map,
+  durable,
 };
 
 const USAGE = `usage: npm run bench -- [--only ${Object.keys(SECTIONS).join(',')}] [--runs N] [--quick]

@@ -57,19 +57,22 @@ export type { Operator } from './definition/conditions/operators.ts';
 export { OPERATORS } from './definition/conditions/operators.ts';
 export { validateCondition } from './definition/conditions/validate-condition.ts';
 export type {
+  CachePolicy,
   Condition,
   LinkDefinition,
   MapDefinition,
   NetworkDef,
   NodeDefinition,
   NodeFile,
+  NodeRetryPolicy,
+  RetryOn,
   ServiceDefinition,
   WorkflowDefinition,
   WorkflowDefinitionInput,
   WorkflowFile,
   WorkflowNode,
 } from './definition/definitions.ts';
-export { nodeDefinition, workflowDefinition, workflowFile } from './definition/definitions.ts';
+export { nodeDefinition, RETRY_ON, workflowDefinition, workflowFile } from './definition/definitions.ts';
 export { describeWorkflow, entryNodes, toMermaid } from './definition/describe.ts';
 export type {
   ErrorSubject,
@@ -105,6 +108,8 @@ export type { RunBody, StopBody } from './definition/wire-types.ts';
 export type { EnvOwner, EnvPolicy, EnvSource } from './engine/env-policy.ts';
 export { NEVER_PASSED_ENV, resolveEnvNames, resolveWorkflowEnv } from './engine/env-policy.ts';
 export { executeWorkflow } from './engine/execute.ts';
+export type { NodeCache, NodeCacheEntry } from './engine/node-cache.ts';
+export { nodeCacheKey } from './engine/node-cache.ts';
 export type { PreparedRun, PrepareOptions } from './engine/prepare.ts';
 export { prepareRun } from './engine/prepare.ts';
 export type {
@@ -124,6 +129,7 @@ export type {
   NodeErrorCode,
   NodeLogLine,
   NodeResult,
+  NodeRetryEvent,
   NodeStatus,
   TeardownErrorCode,
   WorkflowError,

@@ -40,6 +40,8 @@ export type {
   NodeEnd,
 } from './faces/server/store/history-store.ts';
 export { HistoryStore } from './faces/server/store/history-store.ts';
+export type { NodeCacheFilter, NodeCacheListing } from './faces/server/store/node-cache-store.ts';
+export { NodeCacheStore } from './faces/server/store/node-cache-store.ts';
 export type {
   ElementPage,
   ElementRecord,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
 import { concurrencyDefinition, triggerDefinition } from './triggers/triggers.ts';
+import { parseDurationMs } from './units.ts';
 
 // The on-disk and in-memory shapes of a workflow. `workflow.json`, `.node.json` and the
 // packed single-file form are all parsed through these schemas, so every error names
@@ -71,6 +72,83 @@ export const mapDefinition = z
   .strict();
 /** A parsed `map` of a node. */
 export type MapDefinition = z.infer<typeof mapDefinition>;
+/**
+ * The failures a retry policy may retry: `failed` (non-zero exit), `timeout` (the node's
+ * timeout, per attempt), `lost` (the container or light-run went away mid-run),
+ * `out_of_memory` (killed by the memory cap), `output_invalid` (the output broke the node's
+ * `outputs` schema; only retried when listed).
+ */
+export const RETRY_ON = ['failed', 'timeout', 'lost', 'out_of_memory', 'output_invalid'] as const;
+/** One failure kind a retry policy names in `on`. */
+export type RetryOn = (typeof RETRY_ON)[number];
+
+/** How a failed node is run again: each attempt is a new container with the same input. */
+export const retryPolicy = z
+  .object({
+    attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .describe('Attempts in all, the first included (1 = no retry). At most 100.'),
+    backoff: z
+      .object({
+        initialMs: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Wait before the 2nd attempt, in milliseconds. Default 1000.'),
+        factor: z
+          .number()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe('Each further wait is the previous one times this. Default 2.'),
+        maxMs: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Cap of one wait, in milliseconds. Default 60000.'),
+        jitter: z
+          .boolean()
+          .optional()
+          .describe('Wait a random time between half the computed wait and all of it. Default true.'),
+      })
+      .strict()
+      .optional()
+      .describe('Waits between attempts: initialMs * factor^(n-1), at most maxMs.'),
+    on: z
+      .array(z.enum(RETRY_ON))
+      .min(1)
+      .optional()
+      .describe(
+        'Failures that are retried. Default ["failed", "timeout", "lost", "out_of_memory"]; add "output_invalid" to retry an output that breaks the outputs schema.',
+      ),
+  })
+  .strict();
+/** A parsed `retry` policy. */
+export type NodeRetryPolicy = z.infer<typeof retryPolicy>;
+
+/** `cache.ttl`: a duration in the CLI's grammar (`90s`, `30m`, `24h`, `7d`) or milliseconds. */
+const ttl = z.union([
+  z.number().int().min(1),
+  z.string().refine((text) => (parseDurationMs(text) ?? 0) > 0, {
+    message: 'expected a duration such as 30m, 24h or 7d',
+  }),
+]);
+
+/** Opt-in memoization of a node (see the README, "Memoized nodes"). */
+export const cachePolicy = z
+  .object({
+    ttl: ttl.describe(
+      'How long a success is reused: a duration such as "30m", "24h", "7d", or milliseconds.',
+    ),
+  })
+  .strict();
+/** A parsed `cache` policy. */
+export type CachePolicy = z.infer<typeof cachePolicy>;
 
 /** `.node.json`: one step, one container. */
 export const nodeDefinition = z
@@ -124,6 +202,14 @@ export const nodeDefinition = z
     files: nodeFiles
       .optional()
       .describe('Files shipped with the node besides those of its folder (relative path -> content).'),
+    retry: retryPolicy
+      .optional()
+      .describe("Retry policy; absent: the workflow's defaults.retry, else one attempt."),
+    cache: cachePolicy
+      .optional()
+      .describe(
+        'Reuse the recorded output of an identical earlier success (same image ID, files, setup, entrypoint, workdir, input, env values) within ttl.',
+      ),
   })
   .strict();
 /** A parsed `.node.json`. */
@@ -179,9 +265,13 @@ export const serviceDefinition = z
 /** A parsed `services` entry. */
 export type ServiceDefinition = z.infer<typeof serviceDefinition>;
 
-/** Defaults applied to every node that does not set the field itself (`timeout` in milliseconds, 0 = none). */
+/** Defaults applied to every node that does not set the field itself (`timeout` in milliseconds, 0 = none; `retry` whole, not merged). */
 export const workflowDefaults = z
-  .object({ networks: z.array(z.string()).optional(), timeout: z.number().int().min(0).optional() })
+  .object({
+    networks: z.array(z.string()).optional(),
+    timeout: z.number().int().min(0).optional(),
+    retry: retryPolicy.optional(),
+  })
   .strict();
 
 /** `workflow.json` of a workflow folder: nodes are references to node folders. */

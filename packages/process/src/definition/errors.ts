@@ -42,7 +42,9 @@ export type LightProcessErrorCode =
   /** A remote `light serve` cannot be reached (connection refused, DNS, timeout). */
   | 'LIGHT_SERVE_UNREACHABLE'
   /** A remote `light serve` answered an error that is not the caller's to fix (5xx, unknown code). */
-  | 'REMOTE_FAILED';
+  | 'REMOTE_FAILED'
+  /** A run cannot be resumed: still running, succeeded, or a node whose output it would reuse changed. */
+  | 'RESUME_REFUSED';
 
 /** What names the subject of an error; every field optional. */
 export interface ErrorSubject {

@@ -1,11 +1,19 @@
 import { getField, isPlainObject } from '../definition/conditions/field-path.ts';
 import type { MapDefinition } from '../definition/definitions.ts';
-import type { NodeStepEnd } from './node-step.ts';
 import type { StepLogLine } from './step-runner.ts';
 import type { ElementResult, MapProgress, NodeErrorCode, NodeStatus } from './types.ts';
 
 /** Elements of one map node that run at once when `map.concurrency` is not set. */
 export const DEFAULT_MAP_CONCURRENCY = 4;
+
+/** How one element's run ended (its attempts included). */
+export interface ElementRunEnd {
+  status: Exclude<NodeStatus, 'skipped'>;
+  output: Record<string, unknown>;
+  exitCode: number | null;
+  runId?: string;
+  error?: { code: NodeErrorCode; message: string };
+}
 
 /** What a map node needs to run its elements. */
 export interface MapNodeOptions {
@@ -24,7 +32,7 @@ export interface MapNodeOptions {
     input: Record<string, unknown>;
     signal: AbortSignal;
     onLog: (line: StepLogLine) => void;
-  }) => Promise<NodeStepEnd>;
+  }) => Promise<ElementRunEnd>;
   crashed: (index: number, error: unknown) => { code: NodeErrorCode; message: string };
   /** Every line an element prints. */
   onLog: (index: number, line: StepLogLine) => void;
@@ -90,7 +98,7 @@ export async function runMapNode(options: MapNodeOptions): Promise<MapNodeEnd> {
       options.onLog(index, line);
     };
     options.onElementStart?.(index, { ...progress });
-    let end: NodeStepEnd;
+    let end: ElementRunEnd;
     try {
       const input = { ...base, item: list[index], index };
       end = await options.runElement({ index, input, signal: controller.signal, onLog });

@@ -98,6 +98,11 @@ export interface StepRunner {
    * when the backend has no leases. Optional: a runner without it gets no lease.
    */
   openLease?(): Promise<RunLease | undefined>;
+  /**
+   * The image ID an image reference resolves to on the backend (undefined when it is not
+   * there yet). Optional: without it the node cache keys on the reference as written.
+   */
+  imageId?(image: string): Promise<string | undefined>;
   /** Largest request body the backend takes, in bytes; checked before anything starts. */
   readonly maxRequestBytes?: number;
 }

@@ -1,6 +1,7 @@
 import type { NodeDefinition } from '../definition/definitions.ts';
 import type { LightProcessErrorCode } from '../definition/errors.ts';
 import type { EnvSource } from './env-policy.ts';
+import type { NodeCache } from './node-cache.ts';
 import type { StepRunner } from './step-runner.ts';
 
 /** How one node ended. `skipped`: only non-firing links led to it. */
@@ -50,6 +51,15 @@ export interface NodeResult {
   logs: string[];
   /** How many times the node ran (loops run a node more than once). */
   iterations: number;
+  /**
+   * Attempts made by its last iteration under its retry policy (1 without retries; 0 for a
+   * node that never started, was skipped, or whose output came from the cache or a resumed run).
+   */
+  attempts: number;
+  /** The output was reused from the node cache (`cache: { ttl }`): no container started. */
+  cached: boolean;
+  /** The output was reused from the run this one resumes (`ExecuteOptions.reuse`): no container started. */
+  reused?: boolean;
   /** light-run id of the last run of this node. */
   runId?: string;
   error?: { code: NodeErrorCode; message: string };
@@ -109,9 +119,26 @@ export interface NodeLogLine {
   nodeId: string;
   /** The element of a map node that printed it (absent on other nodes). */
   element?: number;
+  /** The attempt that printed it (1-based; see `retry`). */
+  attempt: number;
   stream: 'stdout' | 'stderr';
   line: string;
   time: string;
+}
+
+/** A node attempt failed and another follows (see `ExecuteOptions.onNodeRetry`). */
+export interface NodeRetryEvent {
+  nodeId: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** Attempts in all. */
+  of: number;
+  /** Wait before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** Why the attempt failed. */
+  reason: { code: NodeErrorCode; message: string };
+  /** The reason in a few words: `exit 1`, `timeout`, `out of memory`, `lost`, `output invalid`. */
+  summary: string;
 }
 
 /** Options of `Workflow.execute`. */
@@ -137,7 +164,20 @@ export interface ExecuteOptions {
    * never resolve. @default process.env (the SDK runs in the user's own process)
    */
   env?: EnvSource;
-  onNodeStart?: (event: { nodeId: string; iteration: number; node: NodeDefinition }) => void;
+  /** A node's container is about to start: once per iteration and per attempt. */
+  /**
+   * Where nodes with `cache: { ttl }` find and record their outputs. Without it `cache` has
+   * no effect (the CLI and `light serve` pass a `NodeCacheStore`).
+   */
+  cache?: NodeCache;
+  /**
+   * Outputs of a previous run to reuse instead of running the node again (see `planResume`):
+   * node id -> output. Only a node's first iteration is reused.
+   */
+  reuse?: ReadonlyMap<string, Record<string, unknown>>;
+  onNodeStart?: (event: { nodeId: string; iteration: number; attempt: number; node: NodeDefinition }) => void;
+  /** An attempt failed and the node's retry policy runs it again after `delayMs`. */
+  onNodeRetry?: (event: NodeRetryEvent) => void;
   onNodeEnd?: (event: { nodeId: string; result: NodeResult }) => void;
   onLog?: (line: NodeLogLine) => void;
   /** An element of a map node was submitted. */

@@ -15,7 +15,7 @@ export interface ProgressPrinterOptions {
 
 /** The execute callbacks that print, `note(line)` for other lines, and `close()` to stop redrawing. */
 export type ProgressPrinter = Required<
-  Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog' | 'onElementEnd'>
+  Pick<ExecuteOptions, 'onNodeStart' | 'onNodeEnd' | 'onLog' | 'onElementEnd' | 'onNodeRetry'>
 > & {
   /** Prints a line that is not a node log (e.g. light-run's own log), dimmed. */
   note(line: string): void;
@@ -52,9 +52,11 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
       ? c.green(state)
       : state === 'running'
         ? c.cyan(state)
-        : state === 'skipped' || state === 'waiting'
-          ? c.dim(state)
-          : c.red(state);
+        : state === 'retrying' || state === 'cached' || state === 'reused'
+          ? c.yellow(state)
+          : state === 'skipped' || state === 'waiting'
+            ? c.dim(state)
+            : c.red(state);
   const seconds = (row: Row): string => {
     const ms = row.durationMs ?? (row.startedAt ? Date.now() - row.startedAt : undefined);
     return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)}s`;
@@ -79,17 +81,25 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
   const timer = options.live ? setInterval(() => print(''), 500) : undefined;
   timer?.unref();
   return {
-    onNodeStart: ({ nodeId, iteration }) => {
+    onNodeStart: ({ nodeId, iteration, attempt }) => {
       rows.set(nodeId, { state: 'running', startedAt: Date.now(), iteration });
+      const detail = [iteration > 1 ? `iteration ${iteration}` : '', attempt > 1 ? `attempt ${attempt}` : '']
+        .filter(Boolean)
+        .join(', ');
+      print(options.live ? '' : `${c.cyan('start')} ${nodeId}${detail ? ` (${detail})` : ''}\n`);
+    },
+    onNodeRetry: ({ nodeId, attempt, of, delayMs, summary }) => {
+      const row = rows.get(nodeId);
+      if (row) row.state = 'retrying';
+      // Printed in both modes: a retry is an event worth a line of its own, not only a state.
       print(
-        options.live
-          ? ''
-          : `${c.cyan('start')} ${nodeId}${iteration > 1 ? ` (iteration ${iteration})` : ''}\n`,
+        `${c.yellow('retrying')} ${nodeId} (${attempt + 1}/${of}) in ${(delayMs / 1000).toFixed(1)}s: ${summary}\n`,
       );
     },
     onNodeEnd: ({ nodeId, result }) => {
+      const state = result.cached ? 'cached' : result.reused ? 'reused' : result.status;
       rows.set(nodeId, {
-        state: result.status,
+        state,
         durationMs: result.duration,
         iteration: result.iterations,
         ...(result.map ? { map: result.map } : {}),
@@ -127,6 +137,8 @@ function counts(map: MapProgress | undefined): string {
 }
 
 function endLine(nodeId: string, result: NodeResult, paint: (state: string) => string): string {
+  if (result.cached) return `${paint('cached')} ${nodeId}\n`;
+  if (result.reused) return `${paint('reused')} ${nodeId}\n`;
   const took = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
   const why = result.error && result.status !== 'skipped' ? `: ${result.error.message.split('\n')[0]}` : '';
   return `${paint(result.status)} ${nodeId}${counts(result.map)}${took}${why}\n`;

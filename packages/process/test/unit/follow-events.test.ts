@@ -8,9 +8,9 @@ import { RemoteError } from '../../src/faces/remote/remote-error.ts';
 
 const time = '2026-01-01T00:00:00.000Z';
 const EVENTS: RemoteRunEvent[] = [
-  { type: 'node-started', runId: 'r1', nodeId: 'a', iteration: 1, time },
-  { type: 'log', runId: 'r1', nodeId: 'a', stream: 'stdout', line: 'one', time },
-  { type: 'log', runId: 'r1', nodeId: 'a', stream: 'stdout', line: 'two', time },
+  { type: 'node-started', runId: 'r1', nodeId: 'a', iteration: 1, attempt: 1, time },
+  { type: 'log', runId: 'r1', nodeId: 'a', stream: 'stdout', line: 'one', time, attempt: 1 },
+  { type: 'log', runId: 'r1', nodeId: 'a', stream: 'stdout', line: 'two', time, attempt: 1 },
   {
     type: 'node-finished',
     runId: 'r1',

@@ -5,7 +5,12 @@ import { assertNoLeaks } from '../../../../test/support/leaks.ts';
 import { tempDir } from '../../../../test/support/temp.ts';
 import { HistoryStore } from '../../src/faces/server/store/history-store.ts';
 
-const line = (text: string) => ({ stream: 'stdout' as const, line: text, time: new Date().toISOString() });
+const line = (text: string) => ({
+  stream: 'stdout' as const,
+  line: text,
+  time: new Date().toISOString(),
+  attempt: 1,
+});
 
 describe('HistoryStore', () => {
   after(async () => {
@@ -26,6 +31,8 @@ describe('HistoryStore', () => {
         exitCode: 0,
         durationMs: 12.4,
         iterations: 1,
+        attempts: 1,
+        cached: false,
         lightRunId: 'lr-1',
       });
       store.finishRun('r1', { status: 'succeeded' });

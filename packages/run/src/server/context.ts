@@ -27,6 +27,8 @@ export interface ServerContext {
   /** Leases that tie runs and networks to a live client. */
   leases: LeaseRegistry;
   networks: NetworkPort;
+  /** The image ID of a reference on this engine (no pull); undefined when the engine has no such image. */
+  imageId(image: string): Promise<string | undefined>;
   /** Engine version, or an error with code ENGINE_UNREACHABLE. */
   ping(): Promise<{ version: string }>;
   /** What every container gets (caps with defaults applied, runtime, GPUs, warm pool). */

@@ -7,6 +7,7 @@ import { cancelOrphanedRuns, leaseCleanup } from '../leases/lease-cleanup.ts';
 import { LeaseRegistry } from '../leases/lease-registry.ts';
 import { artifactRoutes } from '../routes/artifacts.ts';
 import { healthRoutes } from '../routes/health.ts';
+import { imageRoutes } from '../routes/images.ts';
 import { infoRoutes } from '../routes/info.ts';
 import { leaseRoutes } from '../routes/leases.ts';
 import { logRoutes } from '../routes/logs.ts';
@@ -141,6 +142,7 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     leases,
     networks: runner.networks,
     ping: () => runner.ping(),
+    imageId: (image) => runner.imageId(image),
     runnerSettings: () => runner.settings,
     enforcement: () => runner.enforcement(),
   };
@@ -263,6 +265,7 @@ function buildApp(ctx: ServerContext): {
     ...networkRoutes(ctx),
     ...leaseRoutes(ctx),
     ...infoRoutes(ctx),
+    ...imageRoutes(ctx),
     ...openApiRoutes(ctx, () => routes),
   );
   registerRoutes(app, routes);

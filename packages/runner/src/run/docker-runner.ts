@@ -232,6 +232,14 @@ export class DockerRunner implements AsyncDisposable {
     };
   }
 
+  /** The ID (`sha256:...`) the engine has for an image reference; undefined when it has no such image. */
+  async imageId(image: string): Promise<string | undefined> {
+    const info = await this.ctx.engine.callOrMissing('inspect image', () =>
+      this.ctx.engine.docker.getImage(image).inspect(),
+    );
+    return info?.Id;
+  }
+
   /** The engine's version; EngineUnreachableError when it does not answer. */
   async ping(): Promise<{ version: string }> {
     return { version: await this.ctx.engine.version() };

@@ -16,6 +16,7 @@ import {
   type HealthResponse,
   healthResponse,
   type InfoResponse,
+  imageIdResponse,
   infoResponse,
   type LeaseResponse,
   type LogLineResponse,
@@ -124,6 +125,21 @@ export class LightRunClient implements StepRunner {
       this.retry,
       options.signal,
     );
+  }
+
+  /**
+   * `GET /images/id?ref=`: the image ID light-run's engine has for `image` (no pull), undefined
+   * when it has none. The node cache keys on it, so a tag that moved is a miss.
+   */
+  async imageId(image: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+    const path = `/images/id?ref=${encodeURIComponent(image)}`;
+    const call = { method: 'GET', path, timeoutMs: this.timeoutMs, signal: options.signal } as const;
+    const body = await retryIdempotent(
+      async () => (await this.http.json(call, imageIdResponse)).body,
+      this.retry,
+      options.signal,
+    );
+    return body.id ?? undefined;
   }
 
   /**

@@ -62,6 +62,9 @@ export const infoResponse = z.looseObject({
 /** A validated `GET /info` answer. */
 export type InfoResponse = z.infer<typeof infoResponse>;
 
+/** `GET /images/id`: the engine's ID of an image reference, null when it is not there. */
+export const imageIdResponse = z.object({ ref: z.string(), id: z.string().nullable() });
+
 /** One NDJSON log line of `GET /runs/:id/logs`. */
 export const logLineResponse = z.looseObject({
   stream: z.enum(['stdout', 'stderr']),

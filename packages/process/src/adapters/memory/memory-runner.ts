@@ -16,6 +16,8 @@ export interface MemoryStepResult {
   exitCode?: number;
   /** Forces an end status, e.g. `timeout`. */
   status?: StepStatus;
+  /** The backend's reason, as light-run gives it (e.g. `{ code: 'OUT_OF_MEMORY', ... }`). */
+  error?: { code: string; message: string };
 }
 
 /** What a step handler gets besides the request. */
@@ -126,6 +128,7 @@ function toOutcome(runId: string, result: MemoryStepResult | 'cancelled'): StepO
     status,
     exitCode,
     durationMs: 0,
+    ...(result.error ? { error: result.error } : {}),
     outputBytes: status === 'succeeded' ? outputBytes(result.output) : null,
   };
 }

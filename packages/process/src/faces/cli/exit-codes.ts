@@ -33,6 +33,8 @@ const INPUT_ERRORS: ReadonlySet<LightProcessErrorCode> = new Set<LightProcessErr
   // A workflow that cannot start because of what the user gave: a variable or the input.
   'ENV_MISSING',
   'INPUT_INVALID',
+  // A resume the recorded run does not allow (still running, succeeded, a node changed).
+  'RESUME_REFUSED',
 ]);
 
 let requested: number | undefined;

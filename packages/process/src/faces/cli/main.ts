@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LightProcessError } from '../../definition/errors.ts';
 import { packageVersion } from '../../definition/version.ts';
+import { registerCache } from './commands/cache.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDescribe } from './commands/describe.ts';
 import { registerDoctor } from './commands/doctor.ts';
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerRemote(program);
   registerPush(program);
   registerPull(program);
+  registerCache(program);
   // Every (sub)command throws instead of exiting and writes through the CLI's streams.
   const configure = (cmd: Command): void => {
     if (cmd !== program) cmd.version(packageVersion(), '-v, --version', 'print the version');

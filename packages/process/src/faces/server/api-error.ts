@@ -34,6 +34,8 @@ export const API_ERRORS = {
   RUN_FINISHED: 409,
   /** The workflow is at its `concurrency.limit` and its `onLimit` is `skip`: the run was not started. */
   CONCURRENCY_LIMIT: 409,
+  /** The run cannot be resumed: still running, succeeded, or a node whose output it would reuse changed. */
+  NOT_RESUMABLE: 409,
   /** The body is larger than the server accepts. */
   BODY_TOO_LARGE: 413,
   /** A request body that is not `application/json`. */

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { packageVersion } from '../../definition/version.ts';
 import { executeWorkflow } from '../../engine/execute.ts';
@@ -11,6 +11,7 @@ import { installJsonBody, installRawJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
+import { cacheRoutes } from './routes/cache.ts';
 import { eventRoutes } from './routes/events.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -24,6 +25,7 @@ import { CronScheduler } from './schedules/scheduler.ts';
 import { webhookSecretNames, withoutSecrets } from './secret-env.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { HistoryStore } from './store/history-store.ts';
+import { NodeCacheStore } from './store/node-cache-store.ts';
 import { WebhookVerifier } from './webhook-signature.ts';
 import { WorkflowCatalog } from './workflow-catalog.ts';
 
@@ -64,12 +66,18 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     exposeHeadRoutes: false,
     forceCloseConnections: true,
   });
+  const historyPath = options.dbPath ?? join(dir, '.light', 'history.db');
   const store = HistoryStore.open({
-    path: options.dbPath ?? join(dir, '.light', 'history.db'),
+    path: historyPath,
     ...(options.logLinesPerNode !== undefined ? { logLinesPerNode: options.logLinesPerNode } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
   });
+  // The node cache sits beside the history (its own file: `light cache` opens it alone).
+  let cache: NodeCacheStore | undefined;
   try {
+    cache = NodeCacheStore.open(
+      historyPath === ':memory:' ? ':memory:' : join(dirname(historyPath), 'cache.db'),
+    );
     const recoveredRuns = await recoverInterruptedRuns(store, options.runner, app.log);
     store.applyRetention();
     const serverEnv = options.env ?? { source: {}, pass: [] };
@@ -94,6 +102,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       logLinesPerNode: options.logLinesPerNode ?? 1000,
       maxConcurrentRuns: options.maxConcurrentRuns,
       log: app.log,
+      cache,
     });
     const resumedRuns = runs.resumeQueued((id) => catalog.find(id)?.definition);
     const scheduler = new CronScheduler({
@@ -128,6 +137,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       scheduler,
       verifier: new WebhookVerifier(),
       secret: (name) => secrets[name] || undefined,
+      cache,
       version: packageVersion(),
     };
     const routes: RouteSpec[] = [];
@@ -136,6 +146,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       ...metaRoutes(ctx, () => routes),
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
+      ...cacheRoutes(ctx),
       ...eventRoutes(ctx),
       ...scheduleRoutes(ctx),
       ...hooks,
@@ -173,6 +184,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
         await runs.close();
         await app.close();
         store.close();
+        cache?.close();
       })();
       return closing;
     };
@@ -193,6 +205,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
     };
   } catch (error) {
     store.close();
+    cache?.close();
     await app.close();
     throw error;
   }

@@ -1,6 +1,7 @@
 import type { RunRegistry } from './run-registry.ts';
 import type { CronScheduler } from './schedules/scheduler.ts';
 import type { HistoryStore } from './store/history-store.ts';
+import type { NodeCacheStore } from './store/node-cache-store.ts';
 import type { WebhookVerifier } from './webhook-signature.ts';
 import type { WorkflowCatalog } from './workflow-catalog.ts';
 
@@ -13,6 +14,8 @@ export interface ServerContext {
   verifier: WebhookVerifier;
   /** The value of a webhook's `secretEnv` variable, read by the server (never passed to a node). */
   secret: (name: string) => string | undefined;
+  /** The node cache of memoized nodes (`cache: { ttl }`). */
+  cache: NodeCacheStore;
   /** light-process version, as `/health` reports it. */
   version: string;
 }

@@ -17,6 +17,7 @@ const ENGINE_CODES: Partial<Record<LightProcessErrorCode, ApiErrorCode>> = {
   DEFINITION_INVALID: 'WORKFLOW_INVALID',
   INPUT_INVALID: 'INPUT_INVALID',
   ENV_MISSING: 'ENV_MISSING',
+  RESUME_REFUSED: 'NOT_RESUMABLE',
 };
 
 function toApiError(error: unknown): ApiError | undefined {

@@ -8,6 +8,22 @@ export interface NodeStartedEvent {
   runId: string;
   nodeId: string;
   iteration: number;
+  /** 1-based; above 1 when the node's retry policy runs it again. */
+  attempt: number;
+  time: string;
+}
+
+/** An attempt of a node failed; the next one starts after `delayMs`. */
+export interface NodeRetryingEvent {
+  type: 'node-retrying';
+  runId: string;
+  nodeId: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** Attempts in all. */
+  of: number;
+  delayMs: number;
+  reason: StoredError;
   time: string;
 }
 
@@ -19,6 +35,8 @@ export interface LogEvent {
   stream: 'stdout' | 'stderr';
   line: string;
   time: string;
+  /** The attempt that printed it (1-based). */
+  attempt: number;
   /** The element of a map node that printed it (absent on other nodes). */
   element?: number;
 }
@@ -58,4 +76,10 @@ export interface RunFinishedEvent {
 }
 
 /** Any event of a run's stream. */
-export type RunEvent = NodeStartedEvent | LogEvent | NodeProgressEvent | NodeFinishedEvent | RunFinishedEvent;
+export type RunEvent =
+  | NodeStartedEvent
+  | NodeRetryingEvent
+  | LogEvent
+  | NodeProgressEvent
+  | NodeFinishedEvent
+  | RunFinishedEvent;

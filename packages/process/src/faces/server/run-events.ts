@@ -1,4 +1,5 @@
 import type { RunEvent } from './event-types.ts';
+import type { NodeRetry } from './store/history-store.ts';
 import type { RunRecord } from './store/types.ts';
 
 /** An event with its id: its place in the run's event sequence, from 1, the same on every stream. */
@@ -60,14 +61,18 @@ export class RunEventLog {
 }
 
 /** The events a finished (or interrupted) run would have streamed, rebuilt from its record. */
-export function eventsFromRecord(run: RunRecord): RunEvent[] {
+export function eventsFromRecord(run: RunRecord, retries: readonly NodeRetry[] = []): RunEvent[] {
   const events: RunEvent[] = [];
   for (const node of run.nodes) {
+    for (const retry of retries) {
+      if (retry.nodeId === node.nodeId) events.push({ type: 'node-retrying', runId: run.id, ...retry });
+    }
     events.push({
       type: 'node-started',
       runId: run.id,
       nodeId: node.nodeId,
       iteration: node.iterations,
+      attempt: Math.max(1, node.attempts),
       time: node.startedAt,
     });
     for (const log of node.logs) events.push({ type: 'log', runId: run.id, nodeId: node.nodeId, ...log });

@@ -4,7 +4,9 @@ import type { WorkflowDefinition } from '../../definition/definitions.ts';
 import { LightProcessError } from '../../definition/errors.ts';
 import type { RunTrigger } from '../../definition/triggers/triggers.ts';
 import type { EnvPolicy } from '../../engine/env-policy.ts';
+import type { NodeCache } from '../../engine/node-cache.ts';
 import { prepareRun } from '../../engine/prepare.ts';
+import { nodeFingerprints } from '../../engine/resume.ts';
 import type { StepRunner } from '../../engine/step-runner.ts';
 import type { ExecuteOptions, NodeResult, WorkflowResult } from '../../engine/types.ts';
 import { ApiError } from './api-error.ts';
@@ -33,6 +35,8 @@ export interface RunRegistryOptions {
   /** Runs running at once across every workflow; the others wait in the queue. @default unlimited */
   maxConcurrentRuns?: number | undefined;
   log: FastifyBaseLogger;
+  /** Where memoized nodes find and record outputs. */
+  cache?: NodeCache;
 }
 
 /** What a run needs while it waits and executes: its cancel switch (aborted = cancelled) and its events. */
@@ -47,6 +51,8 @@ interface ActiveRun extends RunControl {
   workflowId: string;
   definition: WorkflowDefinition;
   input: Record<string, unknown>;
+  /** Outputs recorded by the run this one resumes, reused instead of running those nodes. */
+  reuse?: ReadonlyMap<string, Record<string, unknown>>;
   state: 'queued' | 'running';
   done: Promise<RunRecord>;
   settle: (record: RunRecord) => void;
@@ -90,6 +96,7 @@ export class RunRegistry {
     workflow: WorkflowDefinition,
     input: unknown,
     trigger: RunTrigger = 'manual',
+    resume?: { from: string; reuse: ReadonlyMap<string, Record<string, unknown>> },
   ): { runId: string; done: Promise<RunRecord> } {
     if (this.#closing)
       throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and starts no new runs');
@@ -118,8 +125,10 @@ export class RunRegistry {
       input: prepared.input,
       trigger,
       status: 'queued',
+      fingerprints: nodeFingerprints(definition),
+      ...(resume ? { resumedFrom: resume.from } : {}),
     });
-    const run = this.#enqueue(runId, definition, prepared.input);
+    const run = this.#enqueue(runId, definition, prepared.input, resume?.reuse);
     this.#pump();
     return { runId, done: run.done };
   }
@@ -143,7 +152,8 @@ export class RunRegistry {
       } else {
         try {
           const prepared = prepareRun(workflow, queued.input, { env: this.#options.env });
-          this.#enqueue(queued.id, prepared.definition, prepared.input);
+          // A queued resume runs whole after a restart: its reuse map is not persisted (noted in the README).
+          this.#enqueue(queued.id, prepared.definition, prepared.input, undefined);
           resumed.push(queued.id);
         } catch (cause) {
           error = describeError(cause);
@@ -218,7 +228,12 @@ export class RunRegistry {
     return [...this.#active.values()].filter((r) => r.workflowId === workflowId);
   }
 
-  #enqueue(runId: string, definition: WorkflowDefinition, input: Record<string, unknown>): ActiveRun {
+  #enqueue(
+    runId: string,
+    definition: WorkflowDefinition,
+    input: Record<string, unknown>,
+    reuse: ReadonlyMap<string, Record<string, unknown>> | undefined,
+  ): ActiveRun {
     let settle!: (record: RunRecord) => void;
     const done = new Promise<RunRecord>((resolve) => {
       settle = resolve;
@@ -228,6 +243,7 @@ export class RunRegistry {
       workflowId: definition.id,
       definition,
       input,
+      ...(reuse ? { reuse } : {}),
       state: 'queued',
       controller: new AbortController(),
       events: new RunEventLog(this.#options.logLinesPerNode),
@@ -282,7 +298,7 @@ export class RunRegistry {
   }
 
   async #run(active: ActiveRun): Promise<RunRecord> {
-    const { runId, definition: workflow, input } = active;
+    const { runId, definition: workflow, input, reuse } = active;
     const { store } = this.#options;
     const finished = new Set<string>();
     const record = (what: string, action: () => void) => {
@@ -301,16 +317,31 @@ export class RunRegistry {
         runId,
         signal: active.controller.signal,
         env: this.#options.env,
-        onNodeStart: ({ nodeId, iteration }) => {
+        ...(this.#options.cache ? { cache: this.#options.cache } : {}),
+        ...(reuse ? { reuse } : {}),
+        onNodeStart: ({ nodeId, iteration, attempt }) => {
           const time = new Date().toISOString();
-          record('a node start', () => store.nodeStarted(runId, nodeId, iteration));
-          active.events.push({ type: 'node-started', runId, nodeId, iteration, time });
+          record('a node start', () => store.nodeStarted(runId, nodeId, iteration, attempt));
+          active.events.push({ type: 'node-started', runId, nodeId, iteration, attempt, time });
+        },
+        onNodeRetry: ({ nodeId, attempt, of, delayMs, reason }) => {
+          const retry = {
+            nodeId,
+            attempt,
+            of,
+            delayMs: Math.round(delayMs),
+            reason,
+            time: new Date().toISOString(),
+          };
+          record('a node retry', () => store.nodeRetrying(runId, retry));
+          active.events.push({ type: 'node-retrying', runId, ...retry });
         },
         onLog: (line) => {
           const entry = {
             stream: line.stream,
             line: line.line,
             time: line.time,
+            attempt: line.attempt,
             ...(line.element !== undefined ? { element: line.element } : {}),
           };
           record('a log line', () => store.appendLog(runId, line.nodeId, entry));
@@ -370,6 +401,8 @@ export class RunRegistry {
       exitCode: result.exitCode,
       durationMs: result.duration,
       iterations: result.iterations,
+      attempts: result.attempts,
+      cached: result.cached,
       lightRunId: result.runId,
       error: result.error,
       map: result.map,

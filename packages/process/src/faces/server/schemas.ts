@@ -105,6 +105,10 @@ export const nodeRecord = z.object({
   exitCode: z.number().int().nullable(),
   durationMs: z.number().int().nullable(),
   iterations: z.number().int(),
+  /** Attempts made (0: never started, or output reused from the cache or a resumed run). */
+  attempts: z.number().int(),
+  /** The output came from the node cache. */
+  cached: z.boolean(),
   lightRunId: z.string().nullable(),
   error: error.nullable(),
   startedAt: z.string(),
@@ -114,6 +118,7 @@ export const nodeRecord = z.object({
       stream: z.enum(['stdout', 'stderr']),
       line: z.string(),
       time: z.string(),
+      attempt: z.number().int(),
       element: z.number().int().optional(),
     }),
   ),
@@ -164,6 +169,8 @@ export const runSummary = z.object({
   finishedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),
   error: error.nullable(),
+  /** The run this one resumed, else null. */
+  resumedFrom: z.string().nullable(),
 });
 
 /** `GET /api/runs/:id` and the sync run response. */
@@ -179,6 +186,9 @@ export const runPage = z.object({
 /** `POST /api/workflows/:id/run?async=1`. */
 export const runAccepted = z.object({ runId: z.string() });
 
+/** `POST /api/runs/:id/resume`. */
+export const resumeAccepted = z.object({ runId: z.string(), resumedFrom: z.string() });
+
 /** `GET /health`. */
 export const health = z.object({ status: z.literal('ok'), version: z.string() });
 
@@ -192,6 +202,17 @@ export const runEvent = z.discriminatedUnion('type', [
     runId: z.string(),
     nodeId: z.string(),
     iteration: z.number().int(),
+    attempt: z.number().int(),
+    time: z.string(),
+  }),
+  z.object({
+    type: z.literal('node-retrying'),
+    runId: z.string(),
+    nodeId: z.string(),
+    attempt: z.number().int(),
+    of: z.number().int(),
+    delayMs: z.number().int(),
+    reason: error,
     time: z.string(),
   }),
   z.object({
@@ -201,6 +222,7 @@ export const runEvent = z.discriminatedUnion('type', [
     stream: z.enum(['stdout', 'stderr']),
     line: z.string(),
     time: z.string(),
+    attempt: z.number().int(),
     element: z.number().int().optional(),
   }),
   z.object({
@@ -229,6 +251,31 @@ export const runEvent = z.discriminatedUnion('type', [
     time: z.string(),
   }),
 ]);
+
+/** `GET /api/cache`. */
+export const cacheListQuery = z
+  .object({ workflow: z.string().min(1).optional(), node: z.string().min(1).optional() })
+  .strict();
+
+/** `DELETE /api/cache`. */
+export const cacheClearQuery = cacheListQuery.extend({ expired: flag });
+
+/** One node cache entry (its output left out: `outputBytes` says how big it is). */
+export const cacheEntry = z.object({
+  key: z.string(),
+  workflowId: z.string(),
+  nodeId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  outputBytes: z.number().int(),
+  expired: z.boolean(),
+});
+
+/** `GET /api/cache`. */
+export const cacheList = z.object({ entries: z.array(cacheEntry) });
+
+/** `DELETE /api/cache`. */
+export const cacheCleared = z.object({ deleted: z.number().int() });
 
 /** The error body of every failure. */
 export const errorBody = z.object({

@@ -44,6 +44,11 @@ export class TrackingRunner implements StepRunner {
     }
   }
 
+  /** The wrapped runner's image ID of a reference (the node cache keys on it). */
+  imageId(image: string): Promise<string | undefined> {
+    return this.#inner.imageId?.(image) ?? Promise.resolve(undefined);
+  }
+
   /** The wrapped runner's request limit: the size check before a run must see it. */
   get maxRequestBytes(): number | undefined {
     return this.#inner.maxRequestBytes;

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { connectRunner, modeFromEnv } from '../../../adapters/light-run/local/connect.ts';
 import { warmPoolPlan } from '../../../adapters/light-run/local/warm-pool-plan.ts';
@@ -5,22 +7,32 @@ import type { WorkflowDefinition } from '../../../definition/definitions.ts';
 import { UsageError } from '../../../definition/errors.ts';
 import { executeWorkflow } from '../../../engine/execute.ts';
 import { type PreparedRun, prepareRun } from '../../../engine/prepare.ts';
+import { nodeFingerprints, planResume } from '../../../engine/resume.ts';
 import type { WorkflowResult } from '../../../engine/types.ts';
 import { loadNodeFromFolder } from '../../../files/load-node.ts';
 import { loadWorkflowWithSources } from '../../../files/load-workflow.ts';
 import { createProgressPrinter } from '../../../sdk/progress-printer.ts';
 import type { ValidateOptions } from '../../../validation/validate-workflow.ts';
+import type { NodeCacheStore } from '../../server/store/node-cache-store.ts';
 import { EXIT, setExitCode } from '../exit-codes.ts';
 import { INPUT_OPTION_HELP, readInputOption } from '../input-option.ts';
 import { colors, eprintln, printJson, println } from '../io.ts';
 import { addIsolationOptions, type IsolationFlags, isolationOf } from '../isolation-options.ts';
 import { durationOption } from '../options.ts';
+import { RunJournal, readJournal, recordedRun, STATE_DIR } from '../run-journal.ts';
 
 interface RunFlags extends IsolationFlags {
   node?: string;
   input?: string;
   json?: boolean;
   timeout?: number;
+  resume?: string;
+}
+
+/** What a resumed run reuses, and the run it resumes. */
+interface ResumePlan {
+  from: string;
+  reuse: Map<string, Record<string, unknown>>;
 }
 
 /** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout duration]` and `light run --node <dir>`. */
@@ -30,7 +42,11 @@ export function registerRun(program: Command): void {
     .description('run a workflow (or one node) in containers through light-run')
     .argument('[workflow]', 'workflow folder, workflow.json or packed file')
     .option('--node <dir>', 'run one node folder as a one-node workflow')
-    .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
+    .option('--input <json|file>', INPUT_OPTION_HELP)
+    .option(
+      '--resume <runId>',
+      'resume a failed, cancelled, timed-out or interrupted run (from .light/runs/): its succeeded nodes are reused',
+    )
     .option('--json', 'print the result as one JSON document on stdout')
     .addOption(
       new Option('--timeout <duration>', 'workflow timeout: milliseconds, or 90s, 5m, 2h').argParser(
@@ -44,11 +60,29 @@ export function registerRun(program: Command): void {
     )
     .action(async (path: string | undefined, flags: RunFlags) => {
       const target = await loadTarget(path, flags.node);
-      const input = await readInputOption(flags.input ?? '{}');
+      if (flags.resume !== undefined && flags.input !== undefined)
+        throw new UsageError('--resume runs with the input of the run it resumes: leave out --input');
+      const journal = flags.resume === undefined ? undefined : readJournal(STATE_DIR, flags.resume);
+      const input = journal ? journal.input : await readInputOption(flags.input ?? '{}');
       // Checked (with the files each problem comes from) before any light-run is started; the
       // executor then runs this prepared definition without checking it again.
       const prepared = prepareRun(target.definition, input, { env: process.env, sources: target.sources });
-      const result = await runWithProgress(prepared, flags);
+      let resume: ResumePlan | undefined;
+      if (journal) {
+        if (journal.workflowId !== prepared.definition.id)
+          throw new UsageError(
+            `run ${journal.runId} ran workflow "${journal.workflowId}", not "${prepared.definition.id}"`,
+          );
+        const reuse = planResume(prepared.definition, recordedRun(journal));
+        resume = { from: journal.runId, reuse };
+      }
+      const result = await runWithProgress(prepared, flags, resume);
+      if (!result.success && result.error?.code !== 'WORKFLOW_CANCELLED')
+        eprintln(
+          colors().dim(
+            `resume it with: light run ${path ?? `--node ${flags.node}`} --resume ${result.runId}`,
+          ),
+        );
       if (flags.json) printJson(result);
       else printSummary(prepared.definition, result);
       if (result.error?.code === 'WORKFLOW_CANCELLED') setExitCode(EXIT.interrupted);
@@ -69,8 +103,20 @@ async function loadTarget(
   return { definition: loaded.definition, sources: { file: loaded.file, nodeFiles: loaded.nodeFiles } };
 }
 
-async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<WorkflowResult> {
+async function runWithProgress(
+  prepared: PreparedRun,
+  flags: RunFlags,
+  resume: ResumePlan | undefined,
+): Promise<WorkflowResult> {
   const { definition, input } = prepared;
+  const runId = randomBytes(6).toString('hex');
+  const journal = RunJournal.start(STATE_DIR, {
+    runId,
+    workflowId: definition.id,
+    input,
+    fingerprints: nodeFingerprints(definition),
+    resumedFrom: resume?.from ?? null,
+  });
   const c = colors();
   const mode = modeFromEnv(process.env, isolationOf(flags));
   const live = Boolean(process.stderr.isTTY);
@@ -95,6 +141,9 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
     if (mode.mode === 'all-in-one') eprintln(c.dim('starting a local light-run...'));
     await using connection = await connectRunner(localLog);
     eprintln(c.dim(`light-run: ${connection.client.url} (${connection.mode})`));
+    eprintln(c.dim(`run ${runId}${resume ? ` resumes run ${resume.from}: ${resumeNote(resume)}` : ''}`));
+    // Loaded only when a node asks for it: SQLite is not needed otherwise.
+    using cache = definition.nodes.some((n) => n.cache) ? await openNodeCache() : undefined;
     const printer = createProgressPrinter({
       write: (text) => process.stderr.write(text),
       live,
@@ -103,16 +152,25 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
     });
     note = printer.note;
     try {
-      return await executeWorkflow(definition, input, {
+      const result = await executeWorkflow(definition, input, {
         runner: connection.client,
+        runId,
+        ...(cache ? { cache } : {}),
+        ...(resume ? { reuse: resume.reuse } : {}),
         signal: controller.signal,
         env: process.env,
         ...(flags.timeout ? { timeout: flags.timeout } : {}),
         onNodeStart: printer.onNodeStart,
-        onNodeEnd: printer.onNodeEnd,
+        onNodeEnd: (event) => {
+          printer.onNodeEnd(event);
+          journal.nodeEnded(event.result);
+        },
         onLog: printer.onLog,
         onElementEnd: printer.onElementEnd,
+        onNodeRetry: printer.onNodeRetry,
       });
+      journal.finish(result);
+      return result;
     } finally {
       printer.close();
     }
@@ -120,6 +178,17 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+function resumeNote(resume: ResumePlan): string {
+  const ids = [...resume.reuse.keys()];
+  return ids.length === 0 ? 'no node output to reuse' : `reusing ${ids.join(', ')}`;
+}
+
+/** The node cache of `light run`: `.light/cache.db`. */
+async function openNodeCache(): Promise<NodeCacheStore> {
+  const { NodeCacheStore } = await import('../../server/store/node-cache-store.ts');
+  return NodeCacheStore.open(join(STATE_DIR, 'cache.db'));
 }
 
 function printSummary(definition: WorkflowDefinition, result: WorkflowResult): void {

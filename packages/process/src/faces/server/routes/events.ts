@@ -63,9 +63,11 @@ export function eventRoutes(ctx: ServerContext): RouteSpec[] {
         };
         if (!log) {
           // An older finished run: its history replayed, then the end (an interrupted run has its run-finished too).
-          eventsFromRecord(record as NonNullable<typeof record>).forEach((event, i) => {
-            send({ id: i + 1, event });
-          });
+          eventsFromRecord(record as NonNullable<typeof record>, ctx.store.retries(params.id)).forEach(
+            (event, i) => {
+              send({ id: i + 1, event });
+            },
+          );
           res.end();
           return;
         }

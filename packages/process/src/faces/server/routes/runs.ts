@@ -1,3 +1,4 @@
+import { planResume } from '../../../engine/resume.ts';
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
 import { defineRoute, type RouteSpec } from '../route-spec.ts';
@@ -7,6 +8,7 @@ import {
   elementsQuery,
   errorBody,
   idParams,
+  resumeAccepted,
   runListQuery,
   runPage,
   runRecord,
@@ -98,6 +100,37 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
           throw new ApiError('RUN_FINISHED', `run '${params.id}' has already finished`);
         }
         return ctx.store.getRun(params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/runs/:id/resume',
+      operationId: 'resumeRun',
+      summary:
+        'Resume a failed, cancelled or interrupted run: succeeded nodes are reused, the rest run again in a new run',
+      tag: 'runs',
+      params: idParams,
+      responses: {
+        202: { description: 'the new run has started', schema: resumeAccepted },
+        404: { description: 'no run, or its workflow is no longer served', schema: errorBody },
+        409: {
+          description: 'not resumable: still running, succeeded, or a node upstream of the failure changed',
+          schema: errorBody,
+        },
+      },
+      handler: async ({ params, reply }) => {
+        const run = ctx.store.getRun(params.id);
+        if (!run) throw new ApiError('RUN_NOT_FOUND', `no run with id '${params.id}'`);
+        const workflow = ctx.catalog.get(run.workflowId).definition;
+        const reuse = planResume(workflow, {
+          runId: run.id,
+          status: run.status,
+          fingerprints: ctx.store.fingerprints(run.id),
+          nodes: run.nodes,
+        });
+        const { runId } = ctx.runs.start(workflow, run.input, 'manual', { from: run.id, reuse });
+        reply.code(202);
+        return { runId, resumedFrom: run.id };
       },
     }),
   ];

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { fileSystemError } from '../../../definition/errors.ts';
 import { migrate } from './migrations.ts';
 import { readElementPage, readRun, readRunPage } from './queries.ts';
-import { toJson } from './rows.ts';
+import { type RetryRow, toJson } from './rows.ts';
 import type {
   ElementPage,
   ListRunsQuery,
@@ -37,6 +37,8 @@ export interface NodeEnd {
   exitCode: number | null;
   durationMs: number;
   iterations: number;
+  attempts: number;
+  cached: boolean;
   lightRunId?: string | undefined;
   error?: StoredError | undefined;
   /** A map node's element counts. */
@@ -51,6 +53,16 @@ export interface ElementEnd {
   durationMs: number;
   lightRunId?: string | undefined;
   error?: StoredError | undefined;
+}
+
+/** A failed attempt followed by another one. */
+export interface NodeRetry {
+  nodeId: string;
+  attempt: number;
+  of: number;
+  delayMs: number;
+  reason: StoredError;
+  time: string;
 }
 
 /** A run that was still `running` when the store was opened, now marked failed. */
@@ -101,13 +113,17 @@ export class HistoryStore implements Disposable {
     trigger?: RunTrigger;
     /** @default 'running' */
     status?: 'queued' | 'running';
+    /** Fingerprint of every node (see engine/resume.ts), kept so the run can be resumed. */
+    fingerprints?: Record<string, string>;
+    resumedFrom?: string | undefined;
   }): void {
     const created = now();
     const status = run.status ?? 'running';
     this.#db
       .prepare(
-        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, trigger, created_at, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, workflow_id, workflow_name, status, input, trigger, created_at, started_at,
+           fingerprints, resumed_from)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -118,7 +134,50 @@ export class HistoryStore implements Disposable {
         run.trigger ?? 'manual',
         created,
         status === 'running' ? created : null,
+        toJson(run.fingerprints),
+        run.resumedFrom ?? null,
       );
+  }
+
+  /** The node fingerprints recorded with a run (null for a run recorded before they were). */
+  fingerprints(runId: string): Record<string, string> | null {
+    const row = this.#db.prepare('SELECT fingerprints FROM runs WHERE id = ?').get(runId) as
+      | { fingerprints: string | null }
+      | undefined;
+    return row?.fingerprints ? (JSON.parse(row.fingerprints) as Record<string, string>) : null;
+  }
+
+  /** Records a failed attempt that another follows. */
+  nodeRetrying(runId: string, retry: NodeRetry): void {
+    this.#db
+      .prepare(
+        `INSERT INTO node_retries (run_id, node_id, attempt, of, delay_ms, reason, time)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        runId,
+        retry.nodeId,
+        retry.attempt,
+        retry.of,
+        Math.round(retry.delayMs),
+        JSON.stringify(retry.reason),
+        retry.time,
+      );
+  }
+
+  /** The retries of a run, oldest first. */
+  retries(runId: string): NodeRetry[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM node_retries WHERE run_id = ? ORDER BY seq')
+      .all(runId) as RetryRow[];
+    return rows.map((r) => ({
+      nodeId: r.node_id,
+      attempt: r.attempt,
+      of: r.of,
+      delayMs: r.delay_ms,
+      reason: JSON.parse(r.reason) as StoredError,
+      time: r.time,
+    }));
   }
 
   /** Moves a queued run to `running`, stamping `startedAt`. */
@@ -171,17 +230,21 @@ export class HistoryStore implements Disposable {
       .run(fireAt.toISOString(), workflowId, index);
   }
 
-  /** Marks a node as running (again, for a loop iteration: a map's elements start over). */
-  nodeStarted(runId: string, nodeId: string, iteration: number): void {
+  /**
+   * Marks a node as running (again, for a loop iteration, where a map's elements start over,
+   * or a retry attempt).
+   */
+  nodeStarted(runId: string, nodeId: string, iteration: number, attempt = 1): void {
     this.#db.transaction(() => {
       this.#db
         .prepare(
-          `INSERT INTO node_results (run_id, node_id, status, iterations, started_at)
-           VALUES (?, ?, 'running', ?, ?)
+          `INSERT INTO node_results (run_id, node_id, status, iterations, attempts, started_at)
+           VALUES (?, ?, 'running', ?, ?, ?)
            ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', iterations = excluded.iterations,
-             finished_at = NULL, duration_ms = NULL, map_total = NULL, map_done = NULL, map_failed = NULL`,
+             attempts = excluded.attempts, finished_at = NULL, duration_ms = NULL, map_total = NULL,
+             map_done = NULL, map_failed = NULL`,
         )
-        .run(runId, nodeId, iteration, now());
+        .run(runId, nodeId, iteration, attempt, now());
       if (iteration > 1)
         this.#db.prepare('DELETE FROM map_elements WHERE run_id = ? AND node_id = ?').run(runId, nodeId);
     })();
@@ -232,12 +295,13 @@ export class HistoryStore implements Disposable {
     this.#db
       .prepare(
         `INSERT INTO node_results (run_id, node_id, status, output, exit_code, duration_ms, iterations,
-           light_run_id, error, started_at, finished_at, map_total, map_done, map_failed)
-         VALUES (@runId, @nodeId, @status, @output, @exitCode, @durationMs, @iterations, @lightRunId, @error,
-           @finishedAt, @finishedAt, @mapTotal, @mapDone, @mapFailed)
+           attempts, cached, light_run_id, error, started_at, finished_at, map_total, map_done, map_failed)
+         VALUES (@runId, @nodeId, @status, @output, @exitCode, @durationMs, @iterations, @attempts, @cached,
+           @lightRunId, @error, @finishedAt, @finishedAt, @mapTotal, @mapDone, @mapFailed)
          ON CONFLICT (run_id, node_id) DO UPDATE SET status = @status, output = @output, exit_code = @exitCode,
-           duration_ms = @durationMs, iterations = @iterations, light_run_id = @lightRunId, error = @error,
-           finished_at = @finishedAt, map_total = @mapTotal, map_done = @mapDone, map_failed = @mapFailed`,
+           duration_ms = @durationMs, iterations = @iterations, attempts = @attempts, cached = @cached,
+           light_run_id = @lightRunId, error = @error, finished_at = @finishedAt, map_total = @mapTotal,
+           map_done = @mapDone, map_failed = @mapFailed`,
       )
       .run({
         runId,
@@ -247,6 +311,8 @@ export class HistoryStore implements Disposable {
         exitCode: end.exitCode,
         durationMs: Math.round(end.durationMs),
         iterations: end.iterations,
+        attempts: end.attempts,
+        cached: end.cached ? 1 : 0,
         lightRunId: end.lightRunId ?? null,
         error: toJson(end.error),
         finishedAt,
@@ -261,8 +327,10 @@ export class HistoryStore implements Disposable {
     const key = `${runId}\0${nodeId}`;
     const count = (this.#logCounts.get(key) ?? this.#countLogs(runId, nodeId)) + 1;
     this.#db
-      .prepare('INSERT INTO logs (run_id, node_id, stream, line, time, element) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(runId, nodeId, line.stream, line.line, line.time, line.element ?? null);
+      .prepare(
+        'INSERT INTO logs (run_id, node_id, stream, line, time, attempt, element) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(runId, nodeId, line.stream, line.line, line.time, line.attempt, line.element ?? null);
     if (count <= this.#logCap) {
       this.#logCounts.set(key, count);
       return;

@@ -89,6 +89,27 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (workflow_id, idx)
   );
   `,
+  // Durable execution (issue 14): attempts per node and per log line, retries for replays,
+  // cached outputs, and what a resume needs (the run it resumed, node fingerprints).
+  `
+  ALTER TABLE runs ADD COLUMN resumed_from TEXT;
+  ALTER TABLE runs ADD COLUMN fingerprints TEXT;
+  ALTER TABLE node_results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE node_results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE logs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+
+  CREATE TABLE node_retries (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id  TEXT NOT NULL,
+    attempt  INTEGER NOT NULL,
+    of       INTEGER NOT NULL,
+    delay_ms INTEGER NOT NULL,
+    reason   TEXT NOT NULL,
+    time     TEXT NOT NULL
+  );
+  CREATE INDEX node_retries_by_run ON node_retries (run_id, seq);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -22,7 +22,7 @@ export function readRun(db: Database.Database, id: string): RunRecord | undefine
     .prepare('SELECT * FROM node_results WHERE run_id = ? ORDER BY started_at, rowid')
     .all(id) as NodeRow[];
   const logRows = db
-    .prepare('SELECT node_id, stream, line, time, element FROM logs WHERE run_id = ? ORDER BY seq')
+    .prepare('SELECT node_id, stream, line, time, attempt, element FROM logs WHERE run_id = ? ORDER BY seq')
     .all(id) as LogRow[];
   const logs = new Map<string, StoredLogLine[]>();
   for (const log of logRows) {

@@ -24,6 +24,8 @@ export interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  resumed_from: string | null;
+  fingerprints: string | null;
 }
 
 /** A `node_results` row. */
@@ -34,6 +36,8 @@ export interface NodeRow {
   exit_code: number | null;
   duration_ms: number | null;
   iterations: number;
+  attempts: number;
+  cached: number;
   light_run_id: string | null;
   error: string | null;
   started_at: string;
@@ -61,6 +65,17 @@ export interface LogRow {
   line: string;
   time: string;
   element: number | null;
+  attempt: number;
+}
+
+/** A `node_retries` row. */
+export interface RetryRow {
+  node_id: string;
+  attempt: number;
+  of: number;
+  delay_ms: number;
+  reason: string;
+  time: string;
 }
 
 /** JSON text of a value, or null for null/undefined. */
@@ -85,6 +100,7 @@ export function toRunSummary(row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
     error: fromJson<StoredError>(row.error),
+    resumedFrom: row.resumed_from,
   };
 }
 
@@ -102,6 +118,8 @@ export function toNodeRecord(row: NodeRow, logs: StoredLogLine[]): NodeRecord {
     exitCode: row.exit_code,
     durationMs: row.duration_ms,
     iterations: row.iterations,
+    attempts: row.attempts,
+    cached: row.cached === 1,
     lightRunId: row.light_run_id,
     error: fromJson<StoredError>(row.error),
     startedAt: row.started_at,
@@ -133,6 +151,7 @@ export function toLogLine(row: LogRow): StoredLogLine {
     stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
     line: row.line,
     time: row.time,
+    attempt: row.attempt,
   };
   if (row.element !== null) line.element = row.element;
   return line;

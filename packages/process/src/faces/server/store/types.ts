@@ -39,6 +39,8 @@ export interface StoredLogLine {
   line: string;
   /** ISO 8601. */
   time: string;
+  /** The attempt that printed it (1-based; see the node's `retry`). */
+  attempt: number;
   /** The element of a map node that printed it (absent on other nodes). */
   element?: number;
 }
@@ -78,6 +80,10 @@ export interface NodeRecord {
   /** Milliseconds; null while running. */
   durationMs: number | null;
   iterations: number;
+  /** Attempts made (>= 1 once started; 0 for a node that never started, or whose output was reused). */
+  attempts: number;
+  /** The output came from the node cache: no container started. */
+  cached: boolean;
   /** light-run id of the node's last container run, when known. */
   lightRunId: string | null;
   error: StoredError | null;
@@ -110,6 +116,8 @@ export interface RunSummary {
   /** Milliseconds from `startedAt` to `finishedAt`; null until it has ended, or when it never started. */
   durationMs: number | null;
   error: StoredError | null;
+  /** The run this one resumed (`POST /api/runs/:id/resume`), else null. */
+  resumedFrom: string | null;
 }
 
 /** A run with its input, and every node that started. */
