@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
+import { filePathProblem, filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
 
 // The on-disk and in-memory shapes of a workflow. `workflow.json`, `.node.json` and the
 // packed single-file form are all parsed through these schemas, so every error names
@@ -36,6 +36,15 @@ export type NodeFile = z.infer<typeof nodeFile>;
 export const nodeFiles = z.record(z.string(), nodeFile).superRefine((files, ctx) => {
   for (const { path, message } of filesMapProblems(Object.keys(files)))
     ctx.addIssue({ code: 'custom', path: path === '' ? [] : [path], message, params: { echo: false } });
+});
+
+/**
+ * One artifact glob of a node: relative to its workdir, no `..`, not absolute. `*`, `**`,
+ * `?`, `[...]` and `{a,b}` are wildcards; a dotfile matches only when named.
+ */
+export const artifactGlob = z.string().superRefine((glob, ctx) => {
+  const problem = filePathProblem(glob);
+  if (problem) ctx.addIssue({ code: 'custom', message: `artifact ${JSON.stringify(glob)} ${problem}` });
 });
 
 /** `.node.json`: one step, one container. */
@@ -81,6 +90,14 @@ export const nodeDefinition = z
       .describe(`Variable name -> template; \${service:<id>} becomes that service's hostname.`),
     inputs: jsonSchema.optional().describe('JSON Schema of the input, checked before the node runs.'),
     outputs: jsonSchema.optional().describe('JSON Schema of the output, checked after the node runs.'),
+    /** Globs of files the node produces, streamed to the nodes its links lead to (`in/<this id>/<path>`). */
+    artifacts: z
+      .array(artifactGlob)
+      .max(64)
+      .optional()
+      .describe(
+        'Files this node produces, as globs relative to its workdir (e.g. "report.pdf", "out/*.csv"). Each downstream node receives them at <its workdir>/in/<this node id>/<same relative path>. A glob that matches no regular file, or matches a symlink, fails the node.',
+      ),
     /** Files shipped with the node (relative path -> content). Read from the node folder on load. */
     files: nodeFiles
       .optional()

@@ -101,7 +101,11 @@ export class DagRun {
     let outcome: StepOutcome;
     let runId: string | undefined;
     try {
-      outcome = await this.options.runner.runStep(nodeRequest(node, input, this.context), {
+      const request = nodeRequest(node, input, this.context);
+      const body = this.context.transfer
+        ? await this.context.transfer.complete(node, request, this.results, controller.signal)
+        : request;
+      outcome = await this.options.runner.runStep(body, {
         signal: controller.signal,
         ...(this.context.lease ? { lease: this.context.lease } : {}),
         onStart: (id) => {
@@ -114,6 +118,7 @@ export class DagRun {
       this.inFlight.delete(nodeId);
     }
     const base = { runId: outcome.runId || runId, exitCode: outcome.exitCode };
+    this.context.transfer?.produced(node, base.runId);
     if (outcome.status !== 'succeeded') {
       const message = this.describeEnd(nodeId, outcome);
       const status =

@@ -10,6 +10,7 @@ import { installJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -73,12 +74,13 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       logLinesPerNode: options.logLinesPerNode ?? 1000,
       log: app.log,
     });
-    const ctx: ServerContext = { catalog, runs, store, version: packageVersion() };
+    const ctx: ServerContext = { catalog, runs, store, runner: options.runner, version: packageVersion() };
     const routes: RouteSpec[] = [];
     routes.push(
       ...metaRoutes(ctx, () => routes),
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
+      ...artifactRoutes(ctx),
       ...eventRoutes(ctx),
       ...uiRoutes(options.uiDir),
     );

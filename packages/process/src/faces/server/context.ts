@@ -1,3 +1,4 @@
+import type { ServerRunner } from './options.ts';
 import type { RunRegistry } from './run-registry.ts';
 import type { HistoryStore } from './store/history-store.ts';
 import type { WorkflowCatalog } from './workflow-catalog.ts';
@@ -7,6 +8,8 @@ export interface ServerContext {
   catalog: WorkflowCatalog;
   runs: RunRegistry;
   store: HistoryStore;
+  /** Where node artifacts are read from (light-run). */
+  runner: ServerRunner;
   /** light-process version, as `/health` reports it. */
   version: string;
 }

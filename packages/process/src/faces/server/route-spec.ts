@@ -30,7 +30,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   url: string;
   operationId: string;
   summary: string;
-  tag: 'health' | 'workflows' | 'runs' | 'meta' | 'ui';
+  tag: 'health' | 'workflows' | 'runs' | 'artifacts' | 'meta' | 'ui';
   /** Reachable without the API key. @default false */
   public?: boolean;
   params?: z.ZodType<P>;

@@ -133,6 +133,9 @@ export class RunRegistry {
         runId,
         signal: active.controller.signal,
         env: this.#options.env,
+        // Kept so GET /api/runs/:id/nodes/:nodeId/artifacts can serve them; light-run's
+        // artifact cap and retention decide how long.
+        keepArtifacts: true,
         onNodeStart: ({ nodeId, iteration }) => {
           const time = new Date().toISOString();
           record('a node start', () => store.nodeStarted(runId, nodeId, iteration));

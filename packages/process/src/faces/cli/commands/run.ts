@@ -21,6 +21,7 @@ interface RunFlags extends IsolationFlags {
   input?: string;
   json?: boolean;
   timeout?: number;
+  keepArtifacts?: boolean;
 }
 
 /** Registers `light run <workflow-dir|file> [--input json|file|@file] [--json] [--timeout duration]` and `light run --node <dir>`. */
@@ -32,6 +33,10 @@ export function registerRun(program: Command): void {
     .option('--node <dir>', 'run one node folder as a one-node workflow')
     .option('--input <json|file>', INPUT_OPTION_HELP, '{}')
     .option('--json', 'print the result as one JSON document on stdout')
+    .option(
+      '--keep-artifacts',
+      "keep the nodes' artifacts in light-run after the run (default: deleted when it ends; an all-in-one light-run ends with the command)",
+    )
     .addOption(
       new Option('--timeout <duration>', 'workflow timeout: milliseconds, or 90s, 5m, 2h').argParser(
         durationOption,
@@ -108,6 +113,7 @@ async function runWithProgress(prepared: PreparedRun, flags: RunFlags): Promise<
         signal: controller.signal,
         env: process.env,
         ...(flags.timeout ? { timeout: flags.timeout } : {}),
+        ...(flags.keepArtifacts ? { keepArtifacts: true } : {}),
         onNodeStart: printer.onNodeStart,
         onNodeEnd: printer.onNodeEnd,
         onLog: printer.onLog,
