@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type LightRunProc, startLightRun } from '../../../test/support/light-run-proc.ts';
@@ -10,6 +12,7 @@ import { executeWorkflow } from '../src/engine/execute.ts';
 import type { WorkflowResult } from '../src/engine/types.ts';
 import { createLightServer } from '../src/faces/server/app.ts';
 import { saveWorkflowToFolder } from '../src/files/save-workflow.ts';
+import { runLight } from './support/light-bin.ts';
 
 const IMAGE = 'localhost/light-sh';
 const scope = leakScope();
@@ -159,6 +162,37 @@ describe('artifacts between nodes (real light-run, real containers)', () => {
       );
     } finally {
       await small[Symbol.asyncDispose]();
+    }
+  });
+
+  test('a 300 MiB node folder runs with `light run` (streamed upload past the body limit)', async () => {
+    const dir = tempDir('lp-heavy');
+    scope.tempPaths.add(dir.path);
+    try {
+      await saveWorkflowToFolder(
+        workflowDefinition.parse({
+          id: 'heavy',
+          nodes: [node('heavy', 'wc -c < data.bin && wc -c < notes.txt')],
+        }),
+        dir.path,
+      );
+      const file = openSync(join(dir.path, 'heavy', 'data.bin'), 'w');
+      const chunk = randomBytes(1024 * 1024);
+      for (let i = 0; i < 300; i++) writeSync(file, chunk);
+      closeSync(file);
+      writeFileSync(join(dir.path, 'heavy', 'notes.txt'), 'small');
+      const out = await runLight(['run', dir.path], {
+        env: { LIGHT_RUN_URL: lr.url, LIGHT_RUN_TOKEN: lr.token, NO_COLOR: '1' },
+      });
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /314572800/);
+      assert.deepEqual(
+        readdirSync(join(lr.dataDir, 'uploads')),
+        [],
+        'the upload was deleted when the run ended',
+      );
+    } finally {
+      dir[Symbol.dispose]();
     }
   });
 
