@@ -18,6 +18,7 @@ import { makespan } from './makespan.ts';
 import { overhead } from './overhead.ts';
 import { scheduler } from './scheduler.ts';
 import { speed } from './speed.ts';
+import { transfer } from './transfer.ts';
 import { warmStart } from './warm-start.ts';
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = {
@@ -29,6 +30,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   artifacts,
   'warm-start': warmStart,
   speed,
+  transfer,
 };
 
 const USAGE = `usage: npm run bench -- [--only ${Object.keys(SECTIONS).join(',')}] [--runs N] [--quick]
