@@ -138,6 +138,7 @@ export async function transfer(ctx: BenchContext): Promise<SectionResult> {
     }
     for (const r of [...d, ...l])
       if (r.bytes !== mib * MiB) out.errors.push(`a consumer saw ${r.bytes} bytes, expected ${mib * MiB}`);
+    if (idle.bytes !== 0) out.errors.push(`the baseline consumer saw ${idle.bytes} bytes, expected 0`);
     const one = (values: number[]) => {
       const s = [...values].sort((a, b) => a - b);
       const mid = s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -175,6 +176,11 @@ export async function transfer(ctx: BenchContext): Promise<SectionResult> {
         name: 'peak RSS light (light-process)',
         unit: 'MiB',
         summary: one(l.map((r) => r.lightProcessPeakMiB)),
+      },
+      {
+        name: 'peak RSS light, the same workflow with a 0-byte artifact',
+        unit: 'MiB',
+        summary: one([idle.lightProcessPeakMiB]),
       },
     );
     const ratio = (v: number) => ({ value: v, p10: Number.NaN, p90: Number.NaN, rounds });
