@@ -20,6 +20,7 @@ import { map } from './map.ts';
 import { overhead } from './overhead.ts';
 import { scheduler } from './scheduler.ts';
 import { speed } from './speed.ts';
+import { transfer } from './transfer.ts';
 import { warmStart } from './warm-start.ts';
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = {
@@ -33,6 +34,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   speed,
   map,
   durable,
+  transfer,
 };
 
 const USAGE = `usage: npm run bench -- [--only ${Object.keys(SECTIONS).join(',')}] [--runs N] [--quick]

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -86,28 +86,23 @@ describe('errors reach the caller: unreachable light-run and too-large nodes', (
     assert.match(out.stderr, new RegExp(`cannot reach light serve at ${url}`));
   });
 
-  test('`light run` of a node with 11 MiB of files is refused before anything starts, naming the node and the sizes', async () => {
-    const folder = folderWith({ 'big.txt': 'x'.repeat(11 * 1024 * 1024) });
+  test('`light run` of a node whose files exceed the body limit runs them through a streamed upload, deleted after', async () => {
+    // 11 MiB of text and an 8 MiB binary (10.7 MiB as base64): over light-run's 10 MiB body limit.
+    const folder = folderWith({
+      'big.txt': 'x'.repeat(11 * 1024 * 1024),
+      'blob.bin': randomBytes(8 * 1024 * 1024),
+    });
     const out = await runLight(['run', folder], {
       env: { LIGHT_RUN_URL: lr.url, LIGHT_RUN_TOKEN: lr.token, NO_COLOR: '1' },
     });
-    assert.equal(out.code, 2, out.stderr);
-    assert.match(out.stderr, /node 'big'.*11\.0 MiB.*10\.0 MiB limit/);
-    assert.deepEqual(await runsOf(lr), [], 'nothing reached light-run');
-  });
-
-  test('`light run` of a node whose 8 MiB binary file makes an 11 MiB request is refused before anything starts', async () => {
-    // 8 MiB on disk passes the folder limit; base64 in the JSON body makes it 10.7 MiB.
-    const folder = folderWith({ 'blob.bin': randomBytes(8 * 1024 * 1024) });
-    const out = await runLight(['run', folder], {
-      env: { LIGHT_RUN_URL: lr.url, LIGHT_RUN_TOKEN: lr.token, NO_COLOR: '1' },
-    });
-    assert.equal(out.code, 2, out.stderr);
-    assert.match(
-      out.stderr,
-      /node "big": its files take 10\.7 MiB in a request, over the 10\.0 MiB body limit/,
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /11534336 .*big\.txt/);
+    assert.match(out.stderr, /8388608 .*blob\.bin/);
+    assert.deepEqual(
+      readdirSync(join(lr.dataDir, 'uploads')),
+      [],
+      'the upload was deleted when the run ended',
     );
-    assert.deepEqual(await runsOf(lr), [], 'nothing reached light-run');
   });
 
   test('a 413 from a light-run with a lower --body-limit fails the node with NODE_FILES_TOO_LARGE naming it', async () => {

@@ -8,6 +8,8 @@ export type LightRunnerErrorCode =
   | 'COPY_IN_FAILED'
   | 'COPY_OUT_FAILED'
   | 'EXTRACT_TOO_LARGE'
+  | 'ARTIFACT_NO_MATCH'
+  | 'ARTIFACT_REFUSED'
   | 'INVALID_REQUEST'
   | 'RUN_NOT_FOUND'
   | 'RUN_NOT_ACTIVE'
@@ -84,6 +86,13 @@ export class ContainerError extends LightRunnerError {
     cause?: unknown,
   ) {
     super(code, message, subject, cause);
+  }
+}
+
+/** An artifact glob matched no regular file (`ARTIFACT_NO_MATCH`), or matched a symlink (`ARTIFACT_REFUSED`). */
+export class ArtifactError extends LightRunnerError {
+  constructor(code: 'ARTIFACT_NO_MATCH' | 'ARTIFACT_REFUSED', message: string, subject: ErrorSubject) {
+    super(code, message, subject);
   }
 }
 

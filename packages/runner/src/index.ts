@@ -2,6 +2,7 @@ export type { RunnerEnforcement } from './enforcement/runner-enforcement.ts';
 export type { PullProgress } from './engine/pull-image.ts';
 export type { ErrorSubject, LightRunnerErrorCode } from './errors.ts';
 export {
+  ArtifactError,
   ContainerError,
   ContainerLostError,
   EngineRequestError,
@@ -18,6 +19,7 @@ export {
   StateCorruptError,
   StateWriteError,
 } from './errors.ts';
+export { artifactGlobMatcher } from './files/artifact-globs.ts';
 export type { FileTreeProblem } from './files/file-tree.ts';
 export {
   DEFAULT_FILE_MODE,
@@ -48,6 +50,7 @@ export type { RunRecord } from './state/run-record.ts';
 export type {
   Artifact,
   FileContent,
+  HostFiles,
   LogLine,
   RunFailure,
   RunHandle,

@@ -7,6 +7,20 @@ export type RunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed'
 /** Statuses after which nothing changes any more. */
 export type TerminalStatus = 'succeeded' | 'failed' | 'cancelled' | 'timeout';
 
+/**
+ * Host files copied into the container before it starts, streamed from disk as one tar
+ * archive (never held in memory whole). Each path must be a regular file: a symlink at any
+ * step of the way is refused.
+ */
+export interface HostFiles {
+  /** Absolute host directory the paths are read from. */
+  from: string;
+  /** Paths relative to `from` (no `..`, not absolute). */
+  paths: string[];
+  /** Directory, relative to the workdir, the paths land under (keeping their relative paths); '' is the workdir. */
+  to: string;
+}
+
 /** One request for one hardened container. */
 export interface RunRequest {
   /** Image reference, e.g. `localhost/light-sh` or `node:22-alpine`. Pulled when missing. */
@@ -32,6 +46,14 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Container paths copied out after a successful exit (files or directories). */
   extract?: string[];
+  /**
+   * Globs relative to the workdir (`report.pdf`, `out/*.csv`) copied out after a successful
+   * exit, like `extract`. A pattern that matches no regular file, or that matches a
+   * symlink, fails the run (`ARTIFACT_NO_MATCH`, `ARTIFACT_REFUSED`).
+   */
+  artifacts?: string[];
+  /** Host files streamed into the container (after `files`) before it starts; a run with them never takes a warm container. */
+  copyIn?: HostFiles[];
   /** Persist the run so that another process can re-attach, stop, pause or resume it. */
   detached?: boolean;
   /** Caller-chosen run id (letters, digits, `-`); generated when absent. Used as the hostname. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
+import { filePathProblem, filesMapProblems, MAX_FILE_MODE } from './file-path.ts';
 import { concurrencyDefinition, triggerDefinition } from './triggers/triggers.ts';
 import { parseDurationMs } from './units.ts';
 
@@ -150,6 +150,15 @@ export const cachePolicy = z
 /** A parsed `cache` policy. */
 export type CachePolicy = z.infer<typeof cachePolicy>;
 
+/**
+ * One artifact glob of a node: relative to its workdir, no `..`, not absolute. `*`, `**`,
+ * `?`, `[...]` and `{a,b}` are wildcards; a dotfile matches only when named.
+ */
+export const artifactGlob = z.string().superRefine((glob, ctx) => {
+  const problem = filePathProblem(glob);
+  if (problem) ctx.addIssue({ code: 'custom', message: `artifact ${JSON.stringify(glob)} ${problem}` });
+});
+
 /** `.node.json`: one step, one container. */
 export const nodeDefinition = z
   .object({
@@ -197,6 +206,14 @@ export const nodeDefinition = z
       .optional()
       .describe(
         'Fan-out: run the node once per element of an array in its input, each in its own container.',
+      ),
+    /** Globs of files the node produces, streamed to the nodes its links lead to (`in/<this id>/<path>`). */
+    artifacts: z
+      .array(artifactGlob)
+      .max(64)
+      .optional()
+      .describe(
+        'Files this node produces, as globs relative to its workdir (e.g. "report.pdf", "out/*.csv"). Each downstream node receives them at <its workdir>/in/<this node id>/<same relative path>. A glob that matches no regular file, or matches a symlink, fails the node.',
       ),
     /** Files shipped with the node (relative path -> content). Read from the node folder on load. */
     files: nodeFiles

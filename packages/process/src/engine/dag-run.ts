@@ -138,6 +138,7 @@ export class DagRun {
             runner: this.options.runner,
             schemas: this.schemas,
             signal: controller.signal,
+            results: this.results,
             policy: resolveRetry(node, this.context.defaults),
             onAttemptStart: (attempt) => this.options.onNodeStart?.({ nodeId, iteration, attempt, node }),
             onLog: (line, attempt) => this.log(nodeId, line, attempt),
@@ -215,6 +216,7 @@ export class DagRun {
           schemas: this.schemas,
           signal: elementSignal,
           subject: subject(index),
+          results: this.results,
           policy: resolveRetry(node, this.context.defaults),
           onLog: (line) => onLog(line),
         });

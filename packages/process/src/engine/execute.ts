@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowDefinition, WorkflowDefinitionInput } from '../definition/definitions.ts';
 import { LightProcessError } from '../definition/errors.ts';
 import { type DagOutcome, DagRun } from './dag-run.ts';
+import { NodeTransfer } from './node-transfer.ts';
 import { prepareRun } from './prepare.ts';
 import { assertRequestSizes } from './request-size.ts';
 import { RunScope, type TeardownError } from './run-scope.ts';
@@ -35,7 +36,9 @@ export async function executeWorkflow(
 ): Promise<WorkflowResult> {
   const prepared = prepareRun(workflow, input, options.env ? { env: options.env } : {});
   const { definition, env, input: start } = prepared;
-  assertRequestSizes(definition, options.runner.maxRequestBytes);
+  assertRequestSizes(definition, options.runner.maxRequestBytes, {
+    uploads: options.runner.uploadFiles !== undefined,
+  });
 
   const runId = options.runId ?? randomBytes(6).toString('hex');
   const started = Date.now();
@@ -64,6 +67,7 @@ export async function executeWorkflow(
   }
 
   let outcome: DagOutcome;
+  const transfer = new NodeTransfer(definition, options.runner);
   try {
     const dag = new DagRun(
       definition,
@@ -72,6 +76,7 @@ export async function executeWorkflow(
         networks: scope.networks,
         services: scope.services,
         env,
+        transfer,
         ...(scope.leaseId ? { lease: scope.leaseId } : {}),
       },
       options,
@@ -81,8 +86,10 @@ export async function executeWorkflow(
   } finally {
     stopper.dispose();
   }
+  // Artifacts go before the scope: their runs have ended, and the lease is still held.
+  const transferErrors = await transfer.close(options.keepArtifacts === true);
   // A cancelled or timed-out workflow kills its services at once: no grace period to wait.
-  const teardownErrors = await scope.close(stopper.reason ? { graceMs: 0 } : {});
+  const teardownErrors = [...transferErrors, ...(await scope.close(stopper.reason ? { graceMs: 0 } : {}))];
   return assemble(runId, started, outcome, teardownErrors, timeoutMs);
 }
 

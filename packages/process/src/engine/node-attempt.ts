@@ -4,7 +4,7 @@ import { nodeRequest, type RequestContext } from './node-request.ts';
 import { normalizeOutput, OUTPUT_FILE, parseOutputFile } from './output-channel.ts';
 import type { SchemaCheck } from './schema-check.ts';
 import type { StepLogLine, StepOutcome, StepRunner } from './step-runner.ts';
-import type { NodeErrorCode, NodeStatus } from './types.ts';
+import type { NodeErrorCode, NodeResult, NodeStatus } from './types.ts';
 
 /** What one container run of a node needs. */
 export interface AttemptArgs {
@@ -18,6 +18,8 @@ export interface AttemptArgs {
   onLog: (line: StepLogLine) => void;
   /** Called once the container run has its light-run id. */
   onRunId?: (runId: string) => void;
+  /** The results so far, whose artifacts the run may mount (see node-transfer.ts). */
+  results?: Readonly<Record<string, NodeResult>>;
   /** Names the run in messages. @default `node "<id>"`; a map element: `node "score" element 3`. */
   subject?: string;
 }
@@ -50,7 +52,12 @@ export async function runNodeAttempt(args: AttemptArgs): Promise<AttemptEnd> {
   let runId: string | undefined;
   let outcome: StepOutcome;
   try {
-    outcome = await args.runner.runStep(nodeRequest(node, args.input, args.context), {
+    const request = nodeRequest(node, args.input, args.context);
+    // Artifacts of upstream nodes (mounts) and files too large for a body (upload).
+    const body = args.context.transfer
+      ? await args.context.transfer.complete(node, request, args.results ?? {}, args.signal)
+      : request;
+    outcome = await args.runner.runStep(body, {
       signal: args.signal,
       ...(args.context.lease ? { lease: args.context.lease } : {}),
       onStart: (id) => {
@@ -61,6 +68,7 @@ export async function runNodeAttempt(args: AttemptArgs): Promise<AttemptEnd> {
       outputArtifact: OUTPUT_FILE,
     });
   } catch (error) {
+    args.context.transfer?.produced(node, runId);
     const code = error instanceof LightProcessError ? error.code : 'NODE_FAILED';
     return {
       status: 'failed',
@@ -73,6 +81,8 @@ export async function runNodeAttempt(args: AttemptArgs): Promise<AttemptEnd> {
       ...(code === 'LIGHT_RUN_UNREACHABLE' ? { kind: 'lost' as const } : {}),
     };
   }
+  // Every attempt's run is noted, so the artifacts it kept are deleted with the workflow's.
+  args.context.transfer?.produced(node, outcome.runId || runId);
   const base = {
     exitCode: outcome.exitCode,
     ...(outcome.runId || runId ? { runId: outcome.runId || runId } : {}),

@@ -7,6 +7,7 @@ import type {
 import { LightProcessError } from '../definition/errors.ts';
 import type { RunBody } from '../definition/wire-types.ts';
 import { type EnvSource, resolveEnvNames } from './env-policy.ts';
+import type { NodeTransfer } from './node-transfer.ts';
 import { DEFAULT_WORKDIR, outputExtractPath } from './output-channel.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface RequestContext {
   env: EnvSource;
   /** The lease every run is tied to (passed to `runStep`, not part of the body built here). */
   lease?: string;
+  /** Adds mounts of upstream artifacts and uploads of large files to each node's request. */
+  transfer?: NodeTransfer;
 }
 
 /** Maps one node and its runtime input to a light-run `POST /run` body, field by field. */
@@ -45,6 +48,7 @@ export function nodeRequest(node: WorkflowNode, input: unknown, context: Request
   };
   if (Object.keys(env).length > 0) body.env = env;
   body.extract = [outputExtractPath(node.workdir)];
+  if (node.artifacts && node.artifacts.length > 0) body.artifacts = node.artifacts;
   return body;
 }
 

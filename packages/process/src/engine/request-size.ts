@@ -7,10 +7,15 @@ import { formatBytes } from '../files/read-node-files.ts';
  * a request over `maxBytes` (the runner's body limit): throws `NODE_FILES_TOO_LARGE` naming
  * the node, the size and the limit. The input, known only at run time, is checked per request.
  */
-export function assertRequestSizes(definition: WorkflowDefinition, maxBytes: number | undefined): void {
+export function assertRequestSizes(
+  definition: WorkflowDefinition,
+  maxBytes: number | undefined,
+  options: { uploads?: boolean } = {},
+): void {
   if (maxBytes === undefined) return;
   const owners = [
-    ...definition.nodes.map((n) => ({ kind: 'node', id: n.id, files: n.files })),
+    // With uploads, a node's files that do not fit go as a streamed upload instead.
+    ...(options.uploads ? [] : definition.nodes.map((n) => ({ kind: 'node', id: n.id, files: n.files }))),
     ...definition.services.map((s) => ({ kind: 'service', id: s.id, files: s.files })),
   ];
   for (const { kind, id, files } of owners) {
@@ -24,7 +29,17 @@ export function assertRequestSizes(definition: WorkflowDefinition, maxBytes: num
   }
 }
 
-/** Size of the files as they travel in a `POST /run` body (JSON, base64 for binary), in bytes. */
-function filesBytes(files: Record<string, NodeFile> | undefined): number {
-  return files ? Buffer.byteLength(JSON.stringify(files)) : 0;
+/**
+ * Size of the files as they travel in a `POST /run` body (JSON, base64 for binary), in
+ * bytes. Summed file by file: one JSON string of a large node's files would pass V8's
+ * longest string.
+ */
+export function filesBytes(files: Record<string, NodeFile> | undefined): number {
+  if (!files) return 0;
+  let bytes = 2;
+  for (const [path, file] of Object.entries(files)) {
+    bytes += Buffer.byteLength(JSON.stringify(path)) + 2;
+    bytes += typeof file === 'string' ? Buffer.byteLength(JSON.stringify(file)) : file.content.length + 64;
+  }
+  return bytes;
 }

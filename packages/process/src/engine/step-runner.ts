@@ -1,3 +1,4 @@
+import type { NodeFile } from '../definition/definitions.ts';
 import type { RunBody } from '../definition/wire-types.ts';
 
 /** One line a run printed, as light-run streams it. */
@@ -105,4 +106,14 @@ export interface StepRunner {
   imageId?(image: string): Promise<string | undefined>;
   /** Largest request body the backend takes, in bytes; checked before anything starts. */
   readonly maxRequestBytes?: number;
+  /**
+   * Stores files for later runs apart from any request body (light-run's `POST /uploads`,
+   * a streamed tar) and resolves with the id a body names as `upload`. Optional: without
+   * it, node files must fit in `maxRequestBytes`.
+   */
+  uploadFiles?(files: Record<string, NodeFile>, options?: { signal?: AbortSignal }): Promise<string>;
+  /** Deletes an upload; an unknown one is not an error. */
+  deleteUpload?(id: string): Promise<void>;
+  /** Forgets a finished run and deletes its artifacts; an unknown run is not an error. */
+  deleteRun?(id: string): Promise<void>;
 }

@@ -156,6 +156,12 @@ export interface ExecuteOptions {
   onFailure?: 'cancel' | 'finish';
   /** The light-process run id (names the `lp-<runId>-` networks). @default a random 12-hex-digit id */
   runId?: string;
+  /**
+   * Keep the artifacts of the nodes that declared `artifacts` after the run ends (in
+   * light-run's artifact store, under its cap and retention). Off: the runs that produced
+   * them are deleted from light-run when the workflow ends. @default false
+   */
+  keepArtifacts?: boolean;
   /** How many log lines of each node `NodeResult.logs` keeps. @default 20 */
   logTailLines?: number;
   /**

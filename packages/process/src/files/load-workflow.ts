@@ -21,7 +21,7 @@ export const NODE_FILE = '.node.json';
 
 /** Options of the loaders. */
 export interface LoadOptions {
-  /** Total size limit of one node's files, in bytes. @default 10 MiB (10485760) */
+  /** Total size limit of one node's files, in bytes. @default 512 MiB (536870912) */
   maxNodeBytes?: number;
   /** Told about every environment file (`.env`, `.env.*`) in a node folder, and whether it is shipped. */
   onEnvFile?: (file: string, shipped: boolean) => void;

@@ -12,12 +12,15 @@ import {
   readLightignore,
 } from './ignore.ts';
 
-/** Default total size limit of one node's files: 10 MiB. */
-export const DEFAULT_MAX_NODE_BYTES = 10 * 1024 * 1024;
+/**
+ * Default total size limit of one node's files: 512 MiB. Files that do not fit in a
+ * `POST /run` body go to light-run as a streamed upload (`POST /uploads`).
+ */
+export const DEFAULT_MAX_NODE_BYTES = 512 * 1024 * 1024;
 
 /** Options of `readNodeFiles`. */
 export interface ReadNodeFilesOptions {
-  /** Total size limit of the node's files, in bytes. @default 10 MiB (10485760) */
+  /** Total size limit of the node's files, in bytes. @default 512 MiB (536870912) */
   maxBytes?: number;
   /** Node (or service) id used in error messages. */
   nodeId?: string;

@@ -73,6 +73,27 @@ const absolutePath = z
 /** A lease id as `POST /leases` answered it. */
 const leaseId = z.string().min(1).max(128);
 
+/** An id `POST /uploads` answered, or a run id (letters, digits, `-`). */
+const storeId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/, 'must be 1-128 letters, digits or dashes');
+
+/**
+ * Another run's artifacts copied into this run's container (streamed tar, from light-run's
+ * artifact store): the artifacts of `fromRun` whose paths match `paths` (globs), placed at
+ * `<workdir>/<to>/<their path>`. A glob that matches none of them is a 400.
+ */
+export const runMount = z
+  .object({
+    fromRun: storeId,
+    paths: z.array(relativePath).min(1).max(64),
+    /** Directory relative to the workdir; '' is the workdir itself. */
+    to: z.union([z.literal(''), relativePath]),
+  })
+  .strict();
+/** One mount of a `POST /run` body. */
+export type RunMount = z.infer<typeof runMount>;
+
 /** Body of `POST /run`. */
 export const runBody = z
   .object({
@@ -106,6 +127,15 @@ export const runBody = z
     workdir: absolutePath.optional(),
     env: z.record(envName, z.string().max(131072).refine(noNul, 'must not contain NUL bytes')).optional(),
     extract: z.array(absolutePath).max(64).optional(),
+    /**
+     * Globs relative to the workdir (`report.pdf`, `out/*.csv`) kept as artifacts after a
+     * successful exit; one that matches no regular file, or matches a symlink, fails the run.
+     */
+    artifacts: z.array(relativePath).max(64).optional(),
+    /** Artifacts of finished runs copied in before start (see {@link runMount}). */
+    mounts: z.array(runMount).max(64).optional(),
+    /** An upload (`POST /uploads`) whose files are placed in the workdir, after `files`. */
+    upload: storeId.optional(),
     detached: z.boolean().optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
     callbackSecret: z.string().min(1).max(1024).optional(),
@@ -152,6 +182,16 @@ export const runState = z.object({
 });
 /** A run's state on the wire. */
 export type RunState = z.infer<typeof runState>;
+
+/** Response of `POST /uploads` (201) and `GET /uploads/:id`: the upload's id, file count and size. */
+export const uploadState = z.object({
+  id: z.string(),
+  files: z.number(),
+  bytes: z.number(),
+  createdAt: z.string(),
+});
+/** An upload on the wire. */
+export type UploadState = z.infer<typeof uploadState>;
 
 /** Response of `GET /runs`: newest first. */
 export const runList = z.object({ runs: z.array(runState) });

@@ -25,6 +25,8 @@ export class ArtifactStore {
     readonly dir: string,
     private readonly capBytes: number,
     private readonly records: RunRecords,
+    /** Bytes held besides run artifacts that count against the same cap (uploads). */
+    private readonly otherBytes: () => number = () => 0,
   ) {}
 
   /** Opens one artifact of a run for streaming. */
@@ -90,7 +92,7 @@ export class ArtifactStore {
    * Returns the ids of the runs evicted.
    */
   enforceCap(): string[] {
-    let total = this.usageBytes();
+    let total = this.usageBytes() + this.otherBytes();
     if (total <= this.capBytes) return [];
     const finished = this.records
       .all()

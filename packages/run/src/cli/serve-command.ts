@@ -85,6 +85,12 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
     )
     .addOption(
       new Option(
+        '--artifact-store <size>',
+        'cap of the artifact store (run artifacts and uploads together), e.g. 20gb (default 1gb)',
+      ).env('LIGHT_RUN_ARTIFACT_STORE'),
+    )
+    .addOption(
+      new Option(
         '--warm-pool <images>',
         'images (comma-separated) to keep containers started ahead for; off by default',
       ).env('LIGHT_RUN_WARM_POOL'),

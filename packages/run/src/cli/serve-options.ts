@@ -81,6 +81,7 @@ const serveFlags = z.object({
     .optional(),
   ephemeral: z.boolean().optional(),
   maxExtract: size('--max-extract').optional(),
+  artifactStore: size('--artifact-store').optional(),
   warmPool: list(
     z
       .array(z.string().regex(/^[^\s\0]+$/, '--warm-pool takes image names'))
@@ -118,6 +119,7 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(f.gpus !== undefined ? { gpus: f.gpus } : {}),
     ...(f.ephemeral ? { ephemeral: true } : {}),
     ...(f.maxExtract !== undefined ? { maxExtractBytes: f.maxExtract } : {}),
+    ...(f.artifactStore !== undefined ? { artifactStoreBytes: f.artifactStore } : {}),
     ...(f.warmPool !== undefined
       ? {
           warmPool: { images: f.warmPool, ...(f.warmPoolSize !== undefined ? { size: f.warmPoolSize } : {}) },

@@ -19,6 +19,16 @@ export const ERROR_CATALOGUE = {
   RUN_NOT_FOUND: 404,
   /** The run has no artifact at this path. */
   ARTIFACT_NOT_FOUND: 404,
+  /** No upload with this id (never made, or deleted). */
+  UPLOAD_NOT_FOUND: 404,
+  /** A mount's glob matched none of the run's artifacts. */
+  MOUNT_NO_MATCH: 400,
+  /** An upload holds a symlink, a hard link, a device, or a path with `..`. */
+  UPLOAD_INVALID: 400,
+  /** A mount names a run that has not finished, or did not succeed. */
+  MOUNT_NOT_READY: 409,
+  /** An upload would take the artifact store (artifacts and uploads) past its cap. */
+  ARTIFACT_STORE_FULL: 413,
   /** No network with this name. */
   NETWORK_NOT_FOUND: 404,
   /** No live lease with this id (never created, expired or released). */

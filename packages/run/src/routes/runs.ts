@@ -3,6 +3,7 @@ import { listQuery, stateQuery } from '../api/queries.ts';
 import { errorBody, runBody, runList, runState, stopBody } from '../api/schemas.ts';
 import { runQuery } from '../api/stream-lines.ts';
 import { ValidationError } from '../errors/light-run-error.ts';
+import { resolveCopyIn } from '../runs/copy-in.ts';
 import type { ServerContext } from '../server/context.ts';
 import { defineRoute, type RouteSpec } from '../server/route-spec.ts';
 import { checkRunNetworks } from './run-networks.ts';
@@ -52,8 +53,16 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
           schema: runState,
         },
         202: { description: 'a detached run, queued or running (Location: /runs/<id>)', schema: runState },
-        400: { description: 'INVALID_REQUEST or NETWORK_NOT_ALLOWED, naming the field', schema: errorBody },
-        404: { description: 'LEASE_NOT_FOUND', schema: errorBody },
+        400: {
+          description: 'INVALID_REQUEST, NETWORK_NOT_ALLOWED or MOUNT_NO_MATCH, naming the field',
+          schema: errorBody,
+        },
+        404: {
+          description: 'LEASE_NOT_FOUND, UPLOAD_NOT_FOUND, or RUN_NOT_FOUND for a mount',
+          schema: errorBody,
+        },
+        409: { description: 'MOUNT_NOT_READY: a mounted run did not succeed', schema: errorBody },
+        410: { description: "ARTIFACTS_EVICTED: a mounted run's artifacts are gone", schema: errorBody },
         503: { description: 'SHUTTING_DOWN or TOO_MANY_SERVICES', schema: errorBody },
       },
       handler: async ({ query, body, reply }) => {
@@ -69,7 +78,12 @@ export function runRoutes(ctx: ServerContext): RouteSpec[] {
         // An unknown lease is refused before anything is recorded or started; checked in the
         // tick of the submit, so the lease cannot end between the check and the record.
         if (body.lease !== undefined) ctx.leases.require(body.lease);
-        const { state, done } = ctx.manager.submit(body);
+        const copyIn = resolveCopyIn(body, {
+          find: (id) => ctx.manager.find(id),
+          artifacts: ctx.artifacts,
+          uploads: ctx.uploads,
+        });
+        const { state, done } = ctx.manager.submit(body, copyIn);
         if (query.stream) return streamRun(ctx, reply, state, done);
         if (state.detached) return reply.status(202).header('location', `/runs/${state.id}`).send(state);
         // A synchronous run belongs to its request: a client that hangs up cancels it.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { HostFiles } from 'light-runner';
 import type { RunState } from '../api/schemas.ts';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { LightRunError } from '../errors/light-run-error.ts';
@@ -24,6 +25,10 @@ export interface RunManagerDeps {
   /** Services running at once (they never wait in the run queue); past it they are refused. */
   maxServices: number;
   log: (line: string) => void;
+  /** Bytes held outside run artifacts that count against the artifact cap (uploads). @default 0 */
+  otherStoreBytes?: () => number;
+  /** The artifact store's cap, in bytes: a run whose own artifacts do not fit fails. */
+  artifactCapBytes?: number;
   /** Called after a run reached its final state (retention hooks in here). */
   onFinished?: (id: string) => void;
 }
@@ -62,14 +67,14 @@ export class RunManager {
    * a promise of its final one. `STATE_WRITE_FAILED` when the run cannot be recorded
    * (nothing was started), `TOO_MANY_SERVICES` past the service cap.
    */
-  submit(body: ParsedRunBody): { state: RunState; done: Promise<RunState> } {
+  submit(body: ParsedRunBody, copyIn: HostFiles[] = []): { state: RunState; done: Promise<RunState> } {
     if (this.closing) throw new LightRunError('SHUTTING_DOWN', 'light-run is shutting down');
     const service = body.service === true;
     if (service) this.slots.assertServiceRoom();
     // A warm container, when one is parked, is reserved at once and its id becomes the
     // run's id, also for a run that must queue first: the id is answered now, and a burst
     // past maxConcurrent would otherwise run its queued part cold while containers sit parked.
-    const reserved = this.deps.runner.reserve?.(toRunRequest(undefined, body));
+    const reserved = this.deps.runner.reserve?.(toRunRequest(undefined, body, copyIn));
     const id = reserved ?? randomUUID();
     const detached = body.detached === true || service;
     const record: StoredRun = { state: queuedState(id, body.image, detached) };
@@ -95,7 +100,7 @@ export class RunManager {
       throw err;
     }
     const done = this.settled(id);
-    const request = toRunRequest(id, body);
+    const request = toRunRequest(id, body, copyIn);
     this.slots.admit(id, service, () => this.start(id, request, !detached));
     return { state: this.get(id), done };
   }
@@ -134,8 +139,9 @@ export class RunManager {
    * Never throws: a final state the disk refuses fails the run with `STATE_WRITE_FAILED`
    * (kept in memory), and everyone waiting is still answered.
    */
-  finish(id: string, result: Omit<RunResult, 'id'>): void {
+  finish(id: string, outcome: Omit<RunResult, 'id'>): void {
     this.deps.logs.close(id);
+    const result = this.withinCap(id, outcome);
     try {
       this.deps.records.updateState(id, {
         status: result.status,
@@ -156,6 +162,30 @@ export class RunManager {
     this.deps.onFinished?.(id);
   }
 
+  /**
+   * A run whose own artifacts, with the uploads held, exceed the artifact store's cap is
+   * refused: its artifacts are deleted and it fails with ARTIFACTS_OVER_CAP, instead of
+   * evicting everything else and still not fitting.
+   */
+  private withinCap(id: string, result: Omit<RunResult, 'id'>): Omit<RunResult, 'id'> {
+    const cap = this.deps.artifactCapBytes;
+    if (cap === undefined || result.artifacts.length === 0) return result;
+    const own = result.artifacts.reduce((sum, a) => sum + a.bytes, 0);
+    const others = this.deps.otherStoreBytes?.() ?? 0;
+    if (own + others <= cap) return result;
+    this.deps.artifacts.remove(id);
+    const held = others > 0 ? ` (uploads hold ${others} of them)` : '';
+    return {
+      ...result,
+      status: 'failed',
+      artifacts: [],
+      error: {
+        code: 'ARTIFACTS_OVER_CAP',
+        message: `the artifacts of run ${id} take ${own} bytes, more than this light-run's artifact store cap of ${cap} bytes${held} (--artifact-store); they were deleted`,
+      },
+    };
+  }
+
   /** Delivers a run's pending callback in the background; the run never waits for it. */
   sendCallback(id: string): void {
     this.delivery.send(id);
@@ -166,6 +196,11 @@ export class RunManager {
     const stored = this.deps.records.get(id);
     if (!stored) throw new LightRunError('RUN_NOT_FOUND', `run ${id} not found`);
     return stored.state;
+  }
+
+  /** The current state of a run, or undefined when unknown. */
+  find(id: string): RunState | undefined {
+    return this.deps.records.get(id)?.state;
   }
 
   /** Runs, newest first. */

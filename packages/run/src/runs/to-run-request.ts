@@ -1,12 +1,19 @@
-import type { RunRequest } from 'light-runner';
+import type { HostFiles, RunRequest } from 'light-runner';
 import type { z } from 'zod';
 import type { runBody } from '../api/schemas.ts';
 
 /** A `POST /run` body after validation (defaults applied). */
 export type ParsedRunBody = z.output<typeof runBody>;
 
-/** Translates a validated `POST /run` body into the runner's request for run `id` (no id: the runner's choice). */
-export function toRunRequest(id: string | undefined, body: ParsedRunBody): RunRequest {
+/**
+ * Translates a validated `POST /run` body into the runner's request for run `id` (no id:
+ * the runner's choice), with the host files its `upload` and `mounts` resolved to.
+ */
+export function toRunRequest(
+  id: string | undefined,
+  body: ParsedRunBody,
+  copyIn: HostFiles[] = [],
+): RunRequest {
   const request: RunRequest = {
     ...(id !== undefined ? { id } : {}),
     image: body.image,
@@ -22,5 +29,7 @@ export function toRunRequest(id: string | undefined, body: ParsedRunBody): RunRe
   if (body.networks !== undefined) request.networks = body.networks;
   if (body.timeout !== undefined) request.timeoutMs = body.timeout;
   if (body.extract !== undefined) request.extract = body.extract;
+  if (body.artifacts !== undefined && body.artifacts.length > 0) request.artifacts = body.artifacts;
+  if (copyIn.length > 0) request.copyIn = copyIn;
   return request;
 }

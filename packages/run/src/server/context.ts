@@ -3,6 +3,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { LeaseRegistry } from '../leases/lease-registry.ts';
 import type { LogStore } from '../runs/log-store.ts';
 import type { RunManager } from '../runs/run-manager.ts';
+import type { UploadStore } from '../uploads/upload-store.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The network helpers of light-runner that the network routes use. */
@@ -23,6 +24,8 @@ export interface ServerContext {
   options: ResolvedOptions;
   manager: RunManager;
   artifacts: ArtifactStore;
+  /** Node files streamed in ahead of a run (`POST /uploads`). */
+  uploads: UploadStore;
   logs: LogStore;
   /** Leases that tie runs and networks to a live client. */
   leases: LeaseRegistry;

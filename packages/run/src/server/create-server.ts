@@ -14,12 +14,15 @@ import { logRoutes } from '../routes/logs.ts';
 import { networkRoutes } from '../routes/networks.ts';
 import { openApiRoutes } from '../routes/openapi.ts';
 import { runRoutes } from '../routes/runs.ts';
+import { uploadRoutes } from '../routes/uploads.ts';
 import { CallbackSender } from '../runs/callback.ts';
 import { LogStore } from '../runs/log-store.ts';
 import { Retention } from '../runs/retention.ts';
 import { RunManager } from '../runs/run-manager.ts';
 import { RunRecords } from '../runs/run-records.ts';
 import { type RecoveryReport, recoverRuns } from '../runs/run-recovery.ts';
+import { registerUploadBody } from '../uploads/upload-body.ts';
+import { UploadStore } from '../uploads/upload-store.ts';
 import type { ServerContext } from './context.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { registerHostCheck } from './host-check.ts';
@@ -96,10 +99,12 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   const runner = createRunner(options);
   const records = new RunRecords(join(options.dataDir, 'runs'), options.log);
   const logs = new LogStore(join(options.dataDir, 'logs'), options.logMaxBytesPerRun, options.log);
+  const uploads = new UploadStore(join(options.dataDir, 'uploads'), options.log);
   const artifacts = new ArtifactStore(
     join(options.dataDir, 'artifacts'),
     options.artifactStoreBytes,
     records,
+    () => uploads.usageBytes(),
   );
   const callbacks = new CallbackSender({
     retryDelaysMs: options.callbackRetryDelaysMs,
@@ -110,6 +115,8 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
   const manager = new RunManager({
     ...deps,
     maxServices: options.maxServices,
+    otherStoreBytes: () => uploads.usageBytes(),
+    artifactCapBytes: options.artifactStoreBytes,
     log: options.log,
     onFinished: () => retention.afterFinish(),
   });
@@ -138,6 +145,7 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     options,
     manager,
     artifacts,
+    uploads,
     logs,
     leases,
     networks: runner.networks,
@@ -249,6 +257,7 @@ function buildApp(ctx: ServerContext): {
   registerErrorHandler(app, ctx.options.log);
   // Before authentication: a rebinding or cross-site request learns nothing, not even 401.
   registerHostCheck(app, ctx.options);
+  registerUploadBody(app);
   registerOversizeBody(app, ctx.options.bodyLimitBytes);
   if (ctx.options.token) registerBearerAuth(app, ctx.options.token);
   else {
@@ -262,6 +271,7 @@ function buildApp(ctx: ServerContext): {
     ...runRoutes(ctx),
     ...logRoutes(ctx),
     ...artifactRoutes(ctx),
+    ...uploadRoutes(ctx),
     ...networkRoutes(ctx),
     ...leaseRoutes(ctx),
     ...infoRoutes(ctx),

@@ -1,6 +1,7 @@
 import { type Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LightRunError } from '../errors/light-run-error.ts';
+import { isUploadRoute } from '../uploads/upload-body.ts';
 
 /**
  * Most bytes of an over-limit body that are read and dropped so that the client can finish
@@ -25,6 +26,8 @@ const tooLarge = (limitBytes: number, seen: string) =>
  */
 export function registerOversizeBody(app: FastifyInstance, limitBytes: number): void {
   app.addHook('preParsing', async (request, reply, payload) => {
+    // A streamed body (an upload) is bounded by the artifact store's room, not the body limit.
+    if (isUploadRoute(request)) return payload;
     const declared = Number(request.headers['content-length']);
     if (declared > limitBytes) {
       // Past the cap nothing is read: the answer goes out and the connection closes after it.

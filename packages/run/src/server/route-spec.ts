@@ -38,9 +38,10 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   url: string;
   operationId: string;
   summary: string;
-  tag: 'health' | 'runs' | 'artifacts' | 'networks' | 'leases' | 'meta';
+  tag: 'health' | 'runs' | 'artifacts' | 'uploads' | 'networks' | 'leases' | 'meta';
   /** Reachable without the bearer token. @default false */
   public?: boolean;
+
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

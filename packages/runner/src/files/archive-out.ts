@@ -21,6 +21,11 @@ export interface ExtractTarget {
   maxBytes: number;
   /** What all the entries of the run may still take, in bytes; shared by every archive of the run. */
   budget?: { leftBytes: number };
+  /**
+   * Which entries to keep, by artifact path and tar entry type; absent: every regular file.
+   * May throw to fail the whole extraction (a refused symlink).
+   */
+  select?: (path: string, type: string) => boolean;
 }
 
 // O_NOFOLLOW: even if something replaced a path with a link, we never write through it.
@@ -41,12 +46,13 @@ export async function extractArchive(source: Readable, target: ExtractTarget): P
   try {
     for await (const entry of extract) {
       const { header } = entry;
-      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+      const containerFile = posix.join(posix.dirname(target.containerPath), header.name);
+      const path = artifactPathFor(containerFile, target.workdir);
+      const kept = target.select ? target.select(path, header.type ?? 'file') : true;
+      if (!kept || (header.type !== 'file' && header.type !== 'contiguous-file')) {
         entry.resume();
         continue;
       }
-      const containerFile = posix.join(posix.dirname(target.containerPath), header.name);
-      const path = artifactPathFor(containerFile, target.workdir);
       const hostPath = resolve(root, path);
       if (!hostPath.startsWith(root + sep)) {
         throw new ContainerError(

@@ -110,7 +110,9 @@ export class DockerRunner implements AsyncDisposable {
     // warm-pool hook: a request without an id takes a parked container (and its id); one
     // with an id gets the container reserved under it, if any. Never waits.
     let pooled: PoolEntry | undefined;
-    if (request.id === undefined) {
+    if (valid.copyIn) {
+      // Host files go in through the cold path's upload; a parked container never sees them.
+    } else if (request.id === undefined) {
       pooled = this.pool?.reserve(valid);
       if (pooled) {
         this.pool?.claim(pooled.id);
@@ -162,7 +164,7 @@ export class DockerRunner implements AsyncDisposable {
       // run() reports the invalid request itself; a reservation has nothing to add.
       return undefined;
     }
-    return this.pool.reserve(valid)?.id;
+    return valid.copyIn ? undefined : this.pool.reserve(valid)?.id;
   }
 
   /**

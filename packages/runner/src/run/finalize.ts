@@ -113,14 +113,16 @@ async function decide(
     if ((outcome.exitCode === SIGKILL_EXIT || outcome.exitCode === SIGTERM_EXIT) && outcome.containerId)
       error = await killFailure(ctx, outcome.containerId, outcome.exitCode);
   }
-  if (status === 'succeeded' && outcome.containerId && current.extract && current.extract.length > 0) {
+  const wanted = (current.extract?.length ?? 0) + (current.artifactGlobs?.length ?? 0);
+  if (status === 'succeeded' && outcome.containerId && wanted > 0) {
     try {
       artifacts = await extractArtifacts(
         ctx,
         current.id,
         outcome.containerId,
-        current.extract,
+        current.extract ?? [],
         current.workdir ?? '/app',
+        current.artifactGlobs ?? [],
       );
     } catch (err) {
       const failure = asRunnerError(

@@ -9,6 +9,7 @@ import {
   NetworkNotFoundError,
 } from '../errors.ts';
 import { packFiles } from '../files/archive-in.ts';
+import { packHostFiles } from '../files/host-files.ts';
 import { pumpLogs } from '../logs/pump-logs.ts';
 import type { RunRecord } from '../state/run-record.ts';
 import type { RunResult } from '../types.ts';
@@ -42,6 +43,7 @@ export function initialRecord(ctx: RunContext, req: ValidRequest): RunRecord {
     owner: ctx.options.owner,
   };
   if (req.timeoutMs > 0) record.timeoutMs = req.timeoutMs;
+  if (req.artifacts && req.artifacts.length > 0) record.artifactGlobs = req.artifacts;
   return record;
 }
 
@@ -149,7 +151,7 @@ async function drive(
 const coldSource: ContainerSource = {
   async open(ctx, exec, req, state) {
     const [primary = ctx.defaultNetwork.name, ...extra] = req.networks;
-    const hasFiles = Object.keys(req.files).length > 0;
+    const hasFiles = Object.keys(req.files).length > 0 || (req.copyIn?.length ?? 0) > 0;
     if (req.networks.length === 0) await ctx.defaultNetwork.ensure();
     if (exec.stopReason) return undefined;
     const containerId = await createContainer(ctx, req, primary, pullProgress(ctx, exec, req.image));
@@ -233,7 +235,17 @@ function gpuStartError(err: unknown, gpus: 'all' | number, runId: string): Light
 }
 
 async function uploadFiles(engine: Engine, containerId: string, req: ValidRequest): Promise<void> {
-  await wrap(engine.putArchive(containerId, req.workdir, packFiles(req.files)), 'COPY_IN_FAILED', req.id);
+  if (Object.keys(req.files).length > 0) {
+    await wrap(engine.putArchive(containerId, req.workdir, packFiles(req.files)), 'COPY_IN_FAILED', req.id);
+  }
+  // After the request's files, so a host file of the same path wins, as documented.
+  if (req.copyIn && req.copyIn.length > 0) {
+    await wrap(
+      engine.putArchive(containerId, req.workdir, packHostFiles(req.copyIn)),
+      'COPY_IN_FAILED',
+      req.id,
+    );
+  }
 }
 
 async function connect(engine: Engine, network: string, containerId: string, runId: string): Promise<void> {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.ts';
 import { fileTreeProblem, MAX_FILE_MODE } from '../files/file-tree.ts';
-import { containerPathProblem, resolveContainerPath } from '../files/paths.ts';
-import type { FileContent, RunRequest } from '../types.ts';
+import { containerPathProblem, relativePathProblem, resolveContainerPath } from '../files/paths.ts';
+import type { FileContent, HostFiles, RunRequest } from '../types.ts';
 
 /** A request that passed validation, with defaults applied. */
 export interface ValidRequest {
@@ -23,6 +23,10 @@ export interface ValidRequest {
   extract: string[];
   detached: boolean;
   labels: Record<string, string>;
+  /** Workdir-relative artifact globs; absent or empty: none. */
+  artifacts?: string[];
+  /** Host files streamed in before start; absent or empty: none. */
+  copyIn?: HostFiles[];
 }
 
 const noNul = (s: string) => !s.includes('\0');
@@ -73,6 +77,24 @@ const requestSchema = z.object({
     .optional(),
   timeoutMs: z.number().int().min(0).optional(),
   extract: z.array(z.string().superRefine(pathCheck(containerPathProblem))).optional(),
+  artifacts: z.array(z.string().superRefine(pathCheck(relativePathProblem))).optional(),
+  copyIn: z
+    .array(
+      z.object({
+        from: z
+          .string()
+          .startsWith('/', 'must be an absolute host path')
+          .superRefine(pathCheck(containerPathProblem)),
+        paths: z.array(z.string().superRefine(pathCheck(relativePathProblem))),
+        to: z
+          .string()
+          .refine(
+            (p) => p === '' || relativePathProblem(p) === undefined,
+            'must be empty or a relative path without ..',
+          ),
+      }),
+    )
+    .optional(),
   detached: z.boolean().optional(),
   id: z
     .string()
@@ -127,5 +149,7 @@ export function validateRequest(request: RunRequest): ValidRequest {
     extract: [...new Set((r.extract ?? []).map((p) => resolveContainerPath(p, workdir)))],
     detached: r.detached ?? false,
     labels: r.labels ?? {},
+    ...(r.artifacts && r.artifacts.length > 0 ? { artifacts: [...new Set(r.artifacts)] } : {}),
+    ...(r.copyIn && r.copyIn.length > 0 ? { copyIn: r.copyIn } : {}),
   };
 }

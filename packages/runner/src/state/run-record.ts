@@ -21,6 +21,8 @@ export interface RunRecord {
   workdir?: string;
   /** Container paths to copy out after a successful exit. */
   extract?: string[];
+  /** Workdir-relative artifact globs to copy out after a successful exit. */
+  artifactGlobs?: string[];
   /** The run's timeout; a re-attached handle keeps enforcing it. */
   timeoutMs?: number;
   /** Owner label value. */
@@ -47,6 +49,7 @@ export const runRecordSchema = z.object({
   containerId: z.string().optional(),
   workdir: z.string().optional(),
   extract: z.array(z.string()).optional(),
+  artifactGlobs: z.array(z.string()).optional(),
   timeoutMs: z.number().optional(),
   owner: z.string().optional(),
   requested: z.enum(['cancelled', 'timeout']).optional(),

@@ -16,6 +16,8 @@ export interface HttpCall {
   /** Path and query, starting with `/`. */
   path: string;
   body?: unknown;
+  /** A body sent as is, streamed (instead of `body` as JSON), with its media type. */
+  raw?: { stream: ReadableStream<Uint8Array>; contentType: string };
   /** Bound of the whole call (headers and body), in milliseconds. */
   timeoutMs: number;
   /** The caller's cancellation. */
@@ -38,6 +40,7 @@ export class LightRunHttp {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
+    if (call.raw) headers['content-type'] = call.raw.contentType;
     let response: Response;
     try {
       response = await this.fetchFn(url, {
@@ -45,7 +48,9 @@ export class LightRunHttp {
         headers,
         signal,
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-      });
+        // A streamed body needs half-duplex in Node's fetch.
+        ...(call.raw ? { body: call.raw.stream, duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (cause) {
       if (call.signal?.aborted) throw call.signal.reason ?? cause;
       throw new LightRunUnreachableError(this.baseUrl, describeFetchFailure(cause, call.timeoutMs), {

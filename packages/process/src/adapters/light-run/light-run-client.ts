@@ -1,3 +1,4 @@
+import type { NodeFile } from '../../definition/definitions.ts';
 import type { RunBody, StopBody } from '../../definition/wire-types.ts';
 import type {
   RunLease,
@@ -12,7 +13,9 @@ import { HeldLease } from './lease.ts';
 import { readNdjson } from './ndjson.ts';
 import { DEFAULT_RETRY, NO_RETRY, type RetryPolicy, retryIdempotent } from './retry.ts';
 import { runStepOverHttp, startServiceOverHttp, stopServiceOverHttp } from './run-step.ts';
+import { nodeFilesTar } from './upload-tar.ts';
 import {
+  artifactListResponse,
   type HealthResponse,
   healthResponse,
   type InfoResponse,
@@ -30,6 +33,7 @@ import {
   type StreamLineResponse,
   streamLineResponse,
   TERMINAL_STATUSES,
+  uploadResponse,
 } from './wire.ts';
 
 /** Options of `LightRunClient`. */
@@ -354,6 +358,80 @@ export class LightRunClient implements StepRunner {
       this.retry,
       options.signal,
     );
+  }
+
+  /**
+   * `POST /uploads`: streams a node's files as a tar archive to light-run (past its body
+   * limit) and resolves with the upload's id, which a `POST /run` body names as `upload`.
+   * Not retried: the stream is read once.
+   */
+  async uploadFiles(
+    files: Record<string, NodeFile>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const call = {
+      method: 'POST',
+      path: '/uploads',
+      raw: { stream: nodeFilesTar(files), contentType: 'application/x-tar' },
+      // Bounded by the caller's signal, not the ordinary request bound: a large upload takes its time.
+      timeoutMs: 24 * 3600 * 1000,
+      signal: options.signal,
+    } as const;
+    return (await this.http.json(call, uploadResponse)).body.id;
+  }
+
+  /** `DELETE /uploads/:id`; an unknown upload is not an error. */
+  async deleteUpload(id: string): Promise<void> {
+    await this.http.empty({
+      method: 'DELETE',
+      path: `/uploads/${enc(id)}`,
+      timeoutMs: this.timeoutMs,
+      accept: [404],
+    });
+  }
+
+  /** `DELETE /runs/:id`: forgets a finished run, its log and its artifacts; an unknown run is not an error. */
+  async deleteRun(id: string): Promise<void> {
+    await this.http.empty({
+      method: 'DELETE',
+      path: `/runs/${enc(id)}`,
+      timeoutMs: this.timeoutMs,
+      accept: [404],
+    });
+  }
+
+  /** `GET /runs/:id/artifacts`: the artifacts a run kept (path, size in bytes, media type). */
+  async listArtifacts(id: string): Promise<{ path: string; bytes: number; type: string }[]> {
+    const call = { method: 'GET', path: `/runs/${enc(id)}/artifacts`, timeoutMs: this.timeoutMs } as const;
+    return retryIdempotent(
+      async () => (await this.http.json(call, artifactListResponse)).body.artifacts,
+      this.retry,
+    );
+  }
+
+  /**
+   * `GET /runs/:id/artifacts/<path>` as a stream (never buffered here): the response, or
+   * `null` when the run has no such artifact.
+   */
+  async artifactStream(
+    id: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Response | null> {
+    const encoded = path.split('/').map(enc).join('/');
+    const call = {
+      method: 'GET',
+      path: `/runs/${enc(id)}/artifacts/${encoded}`,
+      timeoutMs: this.timeoutMs,
+      accept: [404],
+      signal: options.signal,
+    } as const;
+    const response = await this.http.send(call, options.signal ?? new AbortController().signal);
+    if (response.status === 404) {
+      await this.http.readText(response, call);
+      return null;
+    }
+    return response;
   }
 
   /** `POST /networks`: creates a network (tied to `lease` when given); `false` when it already existed. */

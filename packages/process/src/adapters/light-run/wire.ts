@@ -91,6 +91,14 @@ export const streamLineResponse = z.discriminatedUnion('type', [
 export type StreamLineResponse = z.infer<typeof streamLineResponse>;
 
 /** `POST /networks`. */
+/** `GET /runs/:id/artifacts` answer. */
+export const artifactListResponse = z.looseObject({
+  artifacts: z.array(z.looseObject({ path: z.string(), bytes: z.number(), type: z.string() })),
+});
+
+/** `POST /uploads` answer. */
+export const uploadResponse = z.looseObject({ id: z.string(), files: z.number(), bytes: z.number() });
+
 export const networkCreatedResponse = z.looseObject({ name: z.string(), created: z.boolean() });
 /** `GET /networks/:name`. */
 export const networkStateResponse = z.looseObject({ name: z.string(), exists: z.boolean() });

@@ -28,6 +28,12 @@ export const API_ERRORS = {
   SCHEDULE_NOT_FOUND: 404,
   /** No route for that method and path. */
   ROUTE_NOT_FOUND: 404,
+  /** The node kept no artifact at that path. */
+  ARTIFACT_NOT_FOUND: 404,
+  /** The node's artifacts are gone from light-run (deleted with their run, or evicted under its cap). */
+  ARTIFACTS_GONE: 410,
+  /** This server's runner cannot serve artifacts. */
+  NOT_AVAILABLE: 501,
   /** A workflow with that id is already registered. */
   WORKFLOW_EXISTS: 409,
   /** The run has already finished. */

@@ -11,6 +11,7 @@ import { installJsonBody, installRawJsonBody } from './json-body.ts';
 import { checkServerOptions, type LightServerOptions } from './options.ts';
 import { recoverInterruptedRuns } from './recovery.ts';
 import { type RouteSpec, registerRoutes } from './route-spec.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import { cacheRoutes } from './routes/cache.ts';
 import { eventRoutes } from './routes/events.ts';
 import { hookRoutes } from './routes/hooks.ts';
@@ -138,6 +139,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       verifier: new WebhookVerifier(),
       secret: (name) => secrets[name] || undefined,
       cache,
+      runner: options.runner,
       version: packageVersion(),
     };
     const routes: RouteSpec[] = [];
@@ -147,6 +149,7 @@ export async function createLightServer(options: LightServerOptions): Promise<Li
       ...workflowRoutes(ctx),
       ...runRoutes(ctx),
       ...cacheRoutes(ctx),
+      ...artifactRoutes(ctx),
       ...eventRoutes(ctx),
       ...scheduleRoutes(ctx),
       ...hooks,

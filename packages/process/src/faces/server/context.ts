@@ -1,3 +1,4 @@
+import type { ServerRunner } from './options.ts';
 import type { RunRegistry } from './run-registry.ts';
 import type { CronScheduler } from './schedules/scheduler.ts';
 import type { HistoryStore } from './store/history-store.ts';
@@ -16,6 +17,8 @@ export interface ServerContext {
   secret: (name: string) => string | undefined;
   /** The node cache of memoized nodes (`cache: { ttl }`). */
   cache: NodeCacheStore;
+  /** Where node artifacts are read from (light-run). */
+  runner: ServerRunner;
   /** light-process version, as `/health` reports it. */
   version: string;
 }

@@ -11,7 +11,9 @@ import type { Clock } from './schedules/clock.ts';
 import type { RetentionOptions } from './store/types.ts';
 
 /** What the server needs from light-run: running steps, and cancelling and cleaning up after a crash. */
-export type ServerRunner = StepRunner & Pick<LightRunClient, 'cancel' | 'cleanupNetworks'>;
+export type ServerRunner = StepRunner &
+  Pick<LightRunClient, 'cancel' | 'cleanupNetworks'> &
+  Partial<Pick<LightRunClient, 'listArtifacts' | 'artifactStream'>>;
 
 /** Options of `createLightServer`. */
 export interface LightServerOptions {

@@ -30,7 +30,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   url: string;
   operationId: string;
   summary: string;
-  tag: 'health' | 'workflows' | 'runs' | 'schedules' | 'hooks' | 'meta' | 'ui';
+  tag: 'health' | 'workflows' | 'runs' | 'artifacts' | 'schedules' | 'hooks' | 'meta' | 'ui';
   /** Reachable without the API key. @default false */
   public?: boolean;
   params?: z.ZodType<P>;

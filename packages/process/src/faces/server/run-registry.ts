@@ -319,6 +319,9 @@ export class RunRegistry {
         env: this.#options.env,
         ...(this.#options.cache ? { cache: this.#options.cache } : {}),
         ...(reuse ? { reuse } : {}),
+        // Kept so GET /api/runs/:id/nodes/:nodeId/artifacts can serve them; light-run's
+        // artifact cap and retention decide how long.
+        keepArtifacts: true,
         onNodeStart: ({ nodeId, iteration, attempt }) => {
           const time = new Date().toISOString();
           record('a node start', () => store.nodeStarted(runId, nodeId, iteration, attempt));

@@ -22,9 +22,19 @@ export class TrackingRunner implements StepRunner {
   readonly #inner: StepRunner;
   readonly #tracker: RunnerTracker;
 
+  /** The wrapped runner's upload (absent when it has none, so node files must fit a body). */
+  readonly uploadFiles?: StepRunner['uploadFiles'];
+  /** The wrapped runner's upload deletion. */
+  readonly deleteUpload?: StepRunner['deleteUpload'];
+  /** The wrapped runner's run deletion (artifacts of a finished run). */
+  readonly deleteRun?: StepRunner['deleteRun'];
+
   constructor(inner: StepRunner, tracker: RunnerTracker) {
     this.#inner = inner;
     this.#tracker = tracker;
+    if (inner.uploadFiles) this.uploadFiles = inner.uploadFiles.bind(inner);
+    if (inner.deleteUpload) this.deleteUpload = inner.deleteUpload.bind(inner);
+    if (inner.deleteRun) this.deleteRun = inner.deleteRun.bind(inner);
   }
 
   /** Runs a step, reporting its light-run id from submission to its end. */

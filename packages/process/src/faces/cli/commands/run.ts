@@ -26,6 +26,7 @@ interface RunFlags extends IsolationFlags {
   input?: string;
   json?: boolean;
   timeout?: number;
+  keepArtifacts?: boolean;
   resume?: string;
 }
 
@@ -48,6 +49,10 @@ export function registerRun(program: Command): void {
       'resume a failed, cancelled, timed-out or interrupted run (from .light/runs/): its succeeded nodes are reused',
     )
     .option('--json', 'print the result as one JSON document on stdout')
+    .option(
+      '--keep-artifacts',
+      "keep the nodes' artifacts in light-run after the run (default: deleted when it ends; an all-in-one light-run ends with the command)",
+    )
     .addOption(
       new Option('--timeout <duration>', 'workflow timeout: milliseconds, or 90s, 5m, 2h').argParser(
         durationOption,
@@ -160,6 +165,7 @@ async function runWithProgress(
         signal: controller.signal,
         env: process.env,
         ...(flags.timeout ? { timeout: flags.timeout } : {}),
+        ...(flags.keepArtifacts ? { keepArtifacts: true } : {}),
         onNodeStart: printer.onNodeStart,
         onNodeEnd: (event) => {
           printer.onNodeEnd(event);
