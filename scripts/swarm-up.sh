@@ -47,8 +47,14 @@ copy_with_libs() {
   done
 }
 
+# The image is rebuilt when the worker's entry script changed since it was built.
+entry_hash=$(sha256sum "$here/swarm-worker-entry.sh" | cut -c1-16)
 build_image() {
-  docker image inspect "$image" >/dev/null 2>&1 && return
+  if docker image inspect "$image" >/dev/null 2>&1; then
+    [ "$(docker image inspect -f "{{index .Config.Labels \"$RIG_LABEL.entry\"}}" "$image")" = "$entry_hash" ] && return
+    docker ps -aq --filter "label=$RIG_LABEL=worker" | while read -r c; do remove_worker "$(docker inspect -f '{{.Name}}' "$c" | sed 's#^/##')"; done
+    docker rmi "$image" >/dev/null
+  fi
   log "building $image from the host's binaries"
   # Global, and removed on EXIT: `set -e` can leave early, and the root fs copy is large.
   work=$(mktemp -d /tmp/light-dind.XXXXXX)
@@ -78,26 +84,11 @@ build_image() {
   done
   printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
   printf 'root:x:0:\ndocker:x:999:\n' >"$root/etc/group"
-  cat >"$root/usr/local/bin/light-worker" <<'EOF'
-#!/bin/sh
-# Entry of a worker engine. LIGHT_REGISTRY_LOCAL=127.0.0.1:<port>, LIGHT_REGISTRY_RIG=<gateway>:<port>.
-set -e
-# Not --privileged (this host's engine lacks CAP_SYS_RESOURCE, which --privileged asks
-# for): /sys and the container's own cgroups are remounted writable so the inner engine
-# can nest its task containers' cgroups under this container's.
-mount -o remount,rw /sys
-for d in /sys/fs/cgroup/*; do [ -L "$d" ] || mount -o remount,bind,rw "$d"; done
-# The engine reaches the rig's registry under the loopback name every engine uses.
-sysctl -qw net.ipv4.conf.all.route_localnet=1
-rport=${LIGHT_REGISTRY_LOCAL##*:}
-iptables -t nat -A OUTPUT -d 127.0.0.1/32 -p tcp --dport "$rport" -j DNAT --to-destination "$LIGHT_REGISTRY_RIG"
-iptables -t nat -A POSTROUTING -s 127.0.0.1/32 -d "${LIGHT_REGISTRY_RIG%:*}" -j MASQUERADE
-exec dockerd --host unix:///var/run/docker.sock --storage-driver "${LIGHT_STORAGE_DRIVER:-overlay2}" --log-level warn
-EOF
+  cp "$here/swarm-worker-entry.sh" "$root/usr/local/bin/light-worker"
   chmod 755 "$root/usr/local/bin/light-worker"
   tar -C "$root" -c . | docker import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENTRYPOINT ["/usr/local/bin/light-worker"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/light-worker"]' -c "LABEL $RIG_LABEL.entry=$entry_hash" \
     -m "light-process swarm worker engine, built offline by scripts/swarm-up.sh" - "$image" >/dev/null
   log "built $image"
 }
