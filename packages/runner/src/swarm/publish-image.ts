@@ -4,7 +4,10 @@ import { ImageUnavailableError } from '../errors.ts';
 /** `localhost/light-sh` -> `light-sh:latest`; `a/b:1` -> `a/b:1` (the registry host dropped). */
 export function repositoryPath(image: string): string {
   const [first, ...rest] = image.split('/');
-  const hasHost = rest.length > 0 && first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasHost =
+    rest.length > 0 &&
+    first !== undefined &&
+    (first.includes('.') || first.includes(':') || first === 'localhost');
   const path = hasHost ? rest.join('/') : image;
   const last = path.split('/').pop() ?? path;
   return last.includes(':') || last.includes('@') ? path : `${path}:latest`;
@@ -38,6 +41,10 @@ export async function publishImage(docker: Dockerode, image: string, registry: s
       },
     );
   });
-  if (failure) throw new ImageUnavailableError(image, `pushing it to the swarm's registry ${registry} failed: ${failure}`);
+  if (failure)
+    throw new ImageUnavailableError(
+      image,
+      `pushing it to the swarm's registry ${registry} failed: ${failure}`,
+    );
   return target;
 }

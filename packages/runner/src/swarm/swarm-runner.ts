@@ -91,7 +91,16 @@ export class SwarmRunner implements AsyncDisposable {
   private readonly options: Readonly<ResolvedOptions>;
   private readonly store: StateStore;
   private readonly pollMs: number;
-  private readonly live = new Map<string, { handle: RunHandle; control: Control; onNode: Set<(n: string) => void>; onLog: Set<(l: LogLine) => void>; node?: string }>();
+  private readonly live = new Map<
+    string,
+    {
+      handle: RunHandle;
+      control: Control;
+      onNode: Set<(n: string) => void>;
+      onLog: Set<(l: LogLine) => void>;
+      node?: string;
+    }
+  >();
   private readonly published = new Map<string, Promise<string>>();
 
   constructor(options: SwarmRunnerOptions) {
@@ -120,7 +129,9 @@ export class SwarmRunner implements AsyncDisposable {
       return finishedHandle(failed(typeof request?.id === 'string' ? request.id : randomUUID(), err));
     }
     if (this.live.has(valid.id))
-      return finishedHandle(failed(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)));
+      return finishedHandle(
+        failed(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)),
+      );
     const entry = this.track(valid.id, options);
     const result = this.guard(valid.id, async () => {
       if (request.id !== undefined && (await this.store.read(valid.id)))
@@ -145,7 +156,11 @@ export class SwarmRunner implements AsyncDisposable {
     if (!record) throw new RunNotFoundError(id);
     if (isTerminal(record.status)) return finishedHandle(resultOf(record));
     const entry = this.track(id, options);
-    return this.bind(id, entry, this.guard(id, () => this.watchAttached(record, entry.control)));
+    return this.bind(
+      id,
+      entry,
+      this.guard(id, () => this.watchAttached(record, entry.control)),
+    );
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -178,7 +193,8 @@ export class SwarmRunner implements AsyncDisposable {
       },
       hostFirewall: {
         enforced: false,
-        detail: 'swarm backend: tasks run on other engines; keeping them from their node is the worker engines\' configuration (see light-runner README, Swarm backend)',
+        detail:
+          "swarm backend: tasks run on other engines; keeping them from their node is the worker engines' configuration (see light-runner README, Swarm backend)",
       },
     } as RunnerEnforcement;
   }
@@ -226,7 +242,10 @@ export class SwarmRunner implements AsyncDisposable {
     for (const s of services) {
       const runId = s.Spec?.Labels?.[LABELS.runId];
       if (runId && this.live.has(runId)) continue;
-      await this.docker.getService(s.ID).remove().catch(() => undefined);
+      await this.docker
+        .getService(s.ID)
+        .remove()
+        .catch(() => undefined);
       removed.push(s.Spec?.Name ?? s.ID);
     }
     const configs = (await this.docker.listConfigs({ filters: { label: [owner] } })) as Array<{
@@ -236,7 +255,10 @@ export class SwarmRunner implements AsyncDisposable {
     for (const c of configs) {
       const runId = c.Spec?.Labels?.[LABELS.runId];
       if (runId && this.live.has(runId)) continue;
-      await this.docker.getConfig(c.ID).remove().catch(() => undefined);
+      await this.docker
+        .getConfig(c.ID)
+        .remove()
+        .catch(() => undefined);
     }
     const networks = await this.networks.cleanup({});
     return { containers: removed, networks };
@@ -244,7 +266,8 @@ export class SwarmRunner implements AsyncDisposable {
 
   async close(): Promise<void> {}
 
-  async warmUp(): Promise<void> {}
+  /** No warm pool on Swarm: resolves at once. */
+  async warmUp(_options: { minimum?: number } = {}): Promise<void> {}
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
@@ -306,7 +329,9 @@ export class SwarmRunner implements AsyncDisposable {
     const id = record.id;
     const service = serviceName(id);
     const entry = this.live.get(id);
-    const channel = nonce ? new OutputChannel(nonce, record.extract ?? [], this.options.maxExtractBytes) : undefined;
+    const channel = nonce
+      ? new OutputChannel(nonce, record.extract ?? [], this.options.maxExtractBytes)
+      : undefined;
     let channelError: unknown;
     let closed = false;
     let logsStarted = false;
@@ -364,7 +389,7 @@ export class SwarmRunner implements AsyncDisposable {
           }
           const state = task.Status?.State ?? 'new';
           if ((state === 'running' || state === 'complete' || state === 'failed') && !logsStarted) {
-            record.startedAt ??= task.Status?.Timestamp ?? new Date().toISOString();
+            record.startedAt ??= new Date(task.Status?.Timestamp ?? Date.now()).toISOString();
             await startLogs();
           }
           if (state === 'running' && nodeId && (await this.nodeDown(nodeId))) {
@@ -372,13 +397,18 @@ export class SwarmRunner implements AsyncDisposable {
             await this.removeService(service);
             return await this.finish(record, {
               status: 'failed',
-              error: new ContainerLostError(id, `swarm node ${node} went down while the task ran on it; the run is lost (not rescheduled: it may have had effects)`),
+              error: new ContainerLostError(
+                id,
+                `swarm node ${node} went down while the task ran on it; the run is lost (not rescheduled: it may have had effects)`,
+              ),
             });
           }
           if (state === 'complete' || state === 'failed') {
             await this.drainLogs(channel, logsDone);
-            const exitCode = task.Status?.ContainerStatus?.ExitCode ?? channel?.exitCode ?? (state === 'complete' ? 0 : 1);
-            if (channelError) return await this.finish(record, { status: 'failed', exitCode, error: channelError });
+            const exitCode =
+              task.Status?.ContainerStatus?.ExitCode ?? channel?.exitCode ?? (state === 'complete' ? 0 : 1);
+            if (channelError)
+              return await this.finish(record, { status: 'failed', exitCode, error: channelError });
             if (exitCode !== 0) {
               const killed = exitCode === 137;
               const detail = killed
@@ -387,7 +417,9 @@ export class SwarmRunner implements AsyncDisposable {
               return await this.finish(record, {
                 status: 'failed',
                 exitCode,
-                ...(detail ? { error: new LightRunnerError('KILLED', `run ${id}: ${detail}`, { runId: id }) } : {}),
+                ...(detail
+                  ? { error: new LightRunnerError('KILLED', `run ${id}: ${detail}`, { runId: id }) }
+                  : {}),
               });
             }
             const artifacts = channel ? await this.saveArtifacts(record, channel.result().archives) : [];
@@ -397,7 +429,9 @@ export class SwarmRunner implements AsyncDisposable {
             const message = task.Status?.Err ?? task.Status?.Message ?? state;
             const code = /No such image|pull access denied|manifest unknown|not found/i.test(message)
               ? new ImageUnavailableError(record.image, message)
-              : new LightRunnerError('START_FAILED', `run ${id}: the task ${state}: ${message}`, { runId: id });
+              : new LightRunnerError('START_FAILED', `run ${id}: the task ${state}: ${message}`, {
+                  runId: id,
+                });
             return await this.finish(record, { status: 'failed', error: code });
           }
         }
@@ -450,7 +484,10 @@ export class SwarmRunner implements AsyncDisposable {
     const error =
       end.error === undefined
         ? undefined
-        : asRunnerError(end.error, (d) => new LightRunnerError('ENGINE_ERROR', d, { runId: record.id }, end.error));
+        : asRunnerError(
+            end.error,
+            (d) => new LightRunnerError('ENGINE_ERROR', d, { runId: record.id }, end.error),
+          );
     const final = await this.store.update(record.id, (r) => ({
       ...r,
       status: end.status,
@@ -481,9 +518,9 @@ export class SwarmRunner implements AsyncDisposable {
   private async commandFor(request: ValidRequest, image: string): Promise<string> {
     const parts = [...request.setup, ...(request.entrypoint === undefined ? [] : [request.entrypoint])];
     if (request.entrypoint !== undefined) return parts.join(' && ');
-    const info = (await this.engine.callOrMissing('inspect image', () => this.docker.getImage(image).inspect())) as
-      | { Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }
-      | undefined;
+    const info = (await this.engine.callOrMissing('inspect image', () =>
+      this.docker.getImage(image).inspect(),
+    )) as { Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } } | undefined;
     if (!info)
       throw new ImageUnavailableError(
         image,
@@ -492,7 +529,11 @@ export class SwarmRunner implements AsyncDisposable {
     return [...request.setup, imageCommand(info.Config?.Entrypoint, info.Config?.Cmd)].join(' && ');
   }
 
-  private async createConfigs(request: ValidRequest, command: string, nonce: string): Promise<MountedConfig[]> {
+  private async createConfigs(
+    request: ValidRequest,
+    command: string,
+    nonce: string,
+  ): Promise<MountedConfig[]> {
     const chunks: Buffer[] = [];
     if (Object.keys(request.files).length > 0) {
       const tar = await buffer(packFiles(request.files));
@@ -516,7 +557,11 @@ export class SwarmRunner implements AsyncDisposable {
       ...chunks.map((data, i) => ({ target: `${FILES_CHUNK}.${i}`, data, mode: 0o444 })),
       ...(request.stdin ? [{ target: STDIN_FILE, data: request.stdin, mode: 0o444 }] : []),
     ];
-    const labels = { [LABELS.managed]: 'true', [LABELS.runId]: request.id, [LABELS.owner]: this.options.owner };
+    const labels = {
+      [LABELS.managed]: 'true',
+      [LABELS.runId]: request.id,
+      [LABELS.owner]: this.options.owner,
+    };
     const out: MountedConfig[] = [];
     for (const [i, item] of items.entries()) {
       const name = `light-${request.id}-${i}`;
@@ -558,7 +603,9 @@ export class SwarmRunner implements AsyncDisposable {
       () => this.docker.listTasks({ filters: { service: [service] } }) as Promise<unknown>,
     )) as TaskInfo[];
     if (tasks.length === 0) {
-      const exists = await this.engine.callOrMissing('inspect service', () => this.docker.getService(service).inspect());
+      const exists = await this.engine.callOrMissing('inspect service', () =>
+        this.docker.getService(service).inspect(),
+      );
       return exists ? undefined : 'gone';
     }
     return tasks.sort((a, b) => Date.parse(b.CreatedAt ?? '') - Date.parse(a.CreatedAt ?? ''))[0];
@@ -605,13 +652,20 @@ export class SwarmRunner implements AsyncDisposable {
 
   private bind(id: string, entry: ReturnType<SwarmRunner['track']>, result: Promise<RunResult>): RunHandle {
     const stop = async (status: 'cancelled') => {
-      if (this.live.get(id) !== entry) throw new RunNotActiveError(id, `cannot ${status === 'cancelled' ? 'cancel' : status}: the run has ended`);
+      if (this.live.get(id) !== entry)
+        throw new RunNotActiveError(
+          id,
+          `cannot ${status === 'cancelled' ? 'cancel' : status}: the run has ended`,
+        );
       entry.control.requested ??= status;
       entry.control.wake();
       await result;
     };
     const unsupported = async (action: string) => {
-      throw new RunNotActiveError(id, `cannot ${action}: the swarm backend has no pause or resume (Swarm cannot pause a task)`);
+      throw new RunNotActiveError(
+        id,
+        `cannot ${action}: the swarm backend has no pause or resume (Swarm cannot pause a task)`,
+      );
     };
     entry.handle = {
       id,

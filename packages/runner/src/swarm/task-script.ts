@@ -28,7 +28,10 @@ export function shellQuote(text: string): string {
 }
 
 /** The image's own entrypoint and cmd as one `sh -c` command line. */
-export function imageCommand(entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string {
+export function imageCommand(
+  entrypoint: string[] | null | undefined,
+  cmd: string[] | null | undefined,
+): string {
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   return argv.map(shellQuote).join(' ');
 }
