@@ -2,7 +2,7 @@
 RIG_NET=light-swarm-rig
 RIG_LABEL=dev.light.swarm-rig
 WORKER_PREFIX=light-swarm-w
-STATE=${LIGHT_SWARM_STATE:-/tmp/light-swarm-rig}
+STATE=${LIGHT_SWARM_STATE:-/var/lib/light-swarm-rig}
 
 log() { printf '[swarm] %s\n' "$*" >&2; }
 die() { printf '[swarm] error: %s\n' "$*" >&2; exit 1; }

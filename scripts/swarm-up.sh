@@ -17,7 +17,7 @@
 # Usage: swarm-up.sh [N]   (N engines in all, default 3, at least 2; root only)
 # Prints KEY=value lines on stdout: DOCKER_HOST (empty: the manager is the local engine),
 # LIGHT_REGISTRY, LIGHT_SWARM_NODES, LIGHT_SWARM_WORKERS (container names), LIGHT_SWARM_NETWORK.
-# Environment: LIGHT_SWARM_REGISTRY_PORT (default 5117), LIGHT_SWARM_STATE (default /tmp/light-swarm-rig).
+# Environment: LIGHT_SWARM_REGISTRY_PORT (default 5117), LIGHT_SWARM_STATE (default /var/lib/light-swarm-rig, not under /tmp where the tests look for leftovers).
 set -euo pipefail
 
 engines=${1:-3}
@@ -57,7 +57,7 @@ build_image() {
   fi
   log "building $image from the host's binaries"
   # Global, and removed on EXIT: `set -e` can leave early, and the root fs copy is large.
-  work=$(mktemp -d /tmp/light-dind.XXXXXX)
+  work=$(mktemp -d /var/tmp/light-dind.XXXXXX)
   trap 'rm -rf "${work:-}"' EXIT
   local root=$work/root
   mkdir -p "$root"/{bin,sbin,etc,tmp,root,proc,sys,dev,run,var/lib/docker,usr/bin,usr/sbin,usr/local/bin,lib64}
@@ -151,6 +151,11 @@ ensure_worker() { # name gateway
   local name=$1 gateway=$2
   if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
     docker rm -f -v "$name" >/dev/null 2>&1 || true
+    # A worker that died left its node behind in the list, down: it joins anew below.
+    local old
+    for old in $(docker node ls --format '{{.ID}} {{.Hostname}}' | awk -v n="$name" '$2 == n {print $1}'); do
+      docker node rm --force "$old" >/dev/null 2>&1 || true
+    done
     # Every capability but CAP_SYS_RESOURCE (absent from this engine's bounding set), no
     # seccomp/AppArmor filter, all devices: what a nested engine needs.
     docker run -d --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined \

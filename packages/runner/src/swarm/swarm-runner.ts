@@ -372,7 +372,18 @@ export class SwarmRunner implements AsyncDisposable {
       for (;;) {
         if (control.requested) {
           await this.removeService(service);
-          return await this.finish(record, { status: control.requested });
+          return await this.finish(record, {
+            status: control.requested,
+            ...(control.requested === 'timeout'
+              ? {
+                  error: new LightRunnerError(
+                    'TIMEOUT',
+                    `run exceeded its timeout of ${record.timeoutMs ?? 0} ms and its service was removed`,
+                    { runId: id },
+                  ),
+                }
+              : {}),
+          });
         }
         const task = await this.taskOf(service);
         if (task === 'gone')
