@@ -18,14 +18,18 @@ export interface SwarmRig {
 
 /** Starts (or reuses) the local swarm of `engines` engines with the project's script. */
 export function swarmUp(engines = 3): SwarmRig {
-  const out = execFileSync('bash', [UP, String(engines)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [UP, String(engines)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const values = Object.fromEntries(
     out
       .split('\n')
       .filter((l) => /^[A-Z_]+=/.test(l))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  if (values.DOCKER_HOST !== '') throw new Error(`swarm-up.sh: expected the local engine as manager, got ${out}`);
+  if (values.DOCKER_HOST !== '')
+    throw new Error(`swarm-up.sh: expected the local engine as manager, got ${out}`);
   const registry = values.LIGHT_REGISTRY;
   if (!registry) throw new Error(`swarm-up.sh printed no LIGHT_REGISTRY: ${out}`);
   const manager = execFileSync('docker', ['info', '--format', '{{.Name}}'], { encoding: 'utf8' }).trim();
@@ -81,7 +85,9 @@ export function writeWorkflow(
 }
 
 /** `GET /runs` of a light-run: every run with its node. */
-export async function runsOf(lr: LightRunProc): Promise<Array<{ id: string; status: string; node?: string; image: string }>> {
+export async function runsOf(
+  lr: LightRunProc,
+): Promise<Array<{ id: string; status: string; node?: string; image: string }>> {
   const body = (await (await lr.api('/runs?limit=1000')).json()) as {
     runs: Array<{ id: string; status: string; node?: string; image: string }>;
   };

@@ -57,7 +57,10 @@ describe('light-run --backend swarm on a 3-engine swarm', () => {
   test('one run: files and stdin reach the task, logs and output come back, `node` names a worker', async () => {
     const { status, state } = await runSync(lr, {
       image: 'localhost/light-sh',
-      files: { 'in.txt': 'from the file', 'bin/tool.sh': { content: 'echo tool ran', encoding: 'utf8', mode: 0o755 } },
+      files: {
+        'in.txt': 'from the file',
+        'bin/tool.sh': { content: 'echo tool ran', encoding: 'utf8', mode: 0o755 },
+      },
       input: { n: 41 },
       entrypoint:
         'cat in.txt; echo; ./bin/tool.sh; cat > stdin.json; echo "{\\"got\\": $(cat stdin.json)}" > .lp-output.json; mkdir -p out; echo artefact > out/a.txt',
@@ -116,6 +119,7 @@ describe('light-run --backend swarm on a 3-engine swarm', () => {
         id,
         image: 'localhost/light-sh',
         networks: ['backend'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a providesEnv template, not a JS template
         providesEnv: { URL: 'http://${service:www}:8080/message.txt' },
         entrypoint:
           'for i in $(seq 1 40); do wget -q -O m.txt "$URL" && break; sleep 0.5; done; echo "{\\"message\\": \\"$(cat m.txt)\\"}" > .lp-output.json',
@@ -147,7 +151,10 @@ describe('light-run --backend swarm on a 3-engine swarm', () => {
     const before = new Set((await runsOf(lr)).map((r) => r.id));
     const result = await light(['run', dir, '--json']);
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    const body = JSON.parse(result.stdout) as { nodes: Record<string, { output: unknown }> } & Record<string, unknown>;
+    const body = JSON.parse(result.stdout) as { nodes: Record<string, { output: unknown }> } & Record<
+      string,
+      unknown
+    >;
     assert.match(JSON.stringify(body), /"message":"across"/);
     const runs = (await runsOf(lr)).filter((r) => !before.has(r.id));
     assert.equal(runs.length, 3, JSON.stringify(runs));
@@ -164,9 +171,16 @@ describe('light-run --backend swarm on a 3-engine swarm', () => {
   }
 
   test('timeout and cancel end the run and remove its service and configs', async () => {
-    const { state } = await runSync(lr, { image: 'localhost/light-sh', entrypoint: 'sleep 60', timeout: 1500 });
+    const { state } = await runSync(lr, {
+      image: 'localhost/light-sh',
+      entrypoint: 'sleep 60',
+      timeout: 1500,
+    });
     assert.equal(state.status, 'timeout');
-    const detached = await startDetached(lr, { image: 'localhost/light-sh', entrypoint: 'echo started; sleep 60' });
+    const detached = await startDetached(lr, {
+      image: 'localhost/light-sh',
+      entrypoint: 'echo started; sleep 60',
+    });
     // Cancel once the task is placed (a record names its node).
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {

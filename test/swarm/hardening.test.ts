@@ -70,7 +70,9 @@ describe('hardening of Swarm tasks', () => {
   });
 
   test('no_new_privs, the documented capability sets and seccomp hold on a worker', async () => {
-    const log = await inside('grep -E "^(NoNewPrivs|CapEff|CapBnd|CapPrm|CapAmb|Seccomp):" /proc/self/status');
+    const log = await inside(
+      'grep -E "^(NoNewPrivs|CapEff|CapBnd|CapPrm|CapAmb|Seccomp):" /proc/self/status',
+    );
     const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)$`, 'm').exec(log)?.[1];
     assert.equal(field('NoNewPrivs'), '1');
     for (const set of ['CapEff', 'CapBnd', 'CapPrm']) {
@@ -118,10 +120,18 @@ describe('hardening of Swarm tasks', () => {
       timeout: 120_000,
     });
     const served = await waitForLog(lr, target.id, 'serving', 60_000);
-    const address = served.split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+/.test(l))?.trim().split(' ')[0];
+    const address = served
+      .split('\n')
+      .find((l) => /^\d+\.\d+\.\d+\.\d+/.test(l))
+      ?.trim()
+      .split(' ')[0];
     assert.ok(address, `the target printed its address: ${served}`);
     const log = await inside(
-      [probe('registry', gateway, Number(port)), probe('manager', gateway, 2377), probe('peer', address, 8080)].join('; '),
+      [
+        probe('registry', gateway, Number(port)),
+        probe('manager', gateway, 2377),
+        probe('peer', address, 8080),
+      ].join('; '),
     );
     assert.match(log, /^registry=blocked$/m, log);
     assert.match(log, /^manager=blocked$/m, log);

@@ -23,7 +23,10 @@ describe('a swarm worker killed mid-run', () => {
   });
 
   test('the run ends failed CONTAINER_LOST naming the node, its service is gone, the other worker keeps working', async () => {
-    const run = await startDetached(lr, { image: 'localhost/light-sh', entrypoint: 'echo started; sleep 300' });
+    const run = await startDetached(lr, {
+      image: 'localhost/light-sh',
+      entrypoint: 'echo started; sleep 300',
+    });
     await waitForLog(lr, run.id, 'started', 60_000);
     const { node } = (await (await lr.api(`/runs/${run.id}`)).json()) as { node?: string };
     assert.ok(node && rig.workers.includes(node), `placed on a worker: ${node}`);

@@ -15,6 +15,9 @@ export interface MountedConfig {
 /** Networks the engine predefines: node-local, and without aliases. */
 const NODE_LOCAL = new Set(['none', 'bridge', 'host']);
 
+/** Service label holding the run's output-channel nonce. */
+export const NONCE_LABEL = 'dev.light.output-nonce';
+
 /** The service name of a run. */
 export function serviceName(runId: string): string {
   return `light-${runId}`;
@@ -31,6 +34,7 @@ export function serviceSpec(
   options: ResolvedOptions,
   image: string,
   configs: MountedConfig[],
+  nonce: string,
 ): Record<string, unknown> {
   const labels = {
     ...request.labels,
@@ -44,7 +48,9 @@ export function serviceSpec(
   );
   return {
     Name: serviceName(request.id),
-    Labels: labels,
+    // The output channel's nonce is a label of the service only (tasks never see service
+    // labels), so a light-run that re-attaches can still read the channel.
+    Labels: { ...labels, [NONCE_LABEL]: nonce },
     Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     TaskTemplate: {
       ContainerSpec: {

@@ -32,7 +32,7 @@ import { StateStore } from '../state/state-store.ts';
 import type { Artifact, LogLine, RunHandle, RunRequest, RunResult, TerminalStatus } from '../types.ts';
 import { OutputChannel } from './output-channel.ts';
 import { publishImage } from './publish-image.ts';
-import { type MountedConfig, serviceName, serviceSpec } from './service-spec.ts';
+import { type MountedConfig, NONCE_LABEL, serviceName, serviceSpec } from './service-spec.ts';
 import { FILES_CHUNK, imageCommand, SCRIPT_FILE, STDIN_FILE, taskScript } from './task-script.ts';
 
 /** Options of a {@link SwarmRunner}: those of the local runner, plus the registry. */
@@ -303,7 +303,7 @@ export class SwarmRunner implements AsyncDisposable {
       const configs = await this.createConfigs(request, command, nonce);
       if (control.requested) return await this.finish(record, { status: control.requested });
       await this.engine.call('create service', () =>
-        this.docker.createService(serviceSpec(request, this.options, image, configs) as never),
+        this.docker.createService(serviceSpec(request, this.options, image, configs, nonce) as never),
       );
       created = true;
       return await this.follow(record, control, nonce);
@@ -314,10 +314,12 @@ export class SwarmRunner implements AsyncDisposable {
   }
 
   private async watchAttached(record: RunRecord, control: Control): Promise<RunResult> {
-    // The nonce is in the service's start script; without it the output channel cannot be
-    // told apart, so an attached run reports its logs and status but no artifacts.
+    // The output channel's nonce is a label of the service (see service-spec.ts).
+    const service = (await this.engine
+      .callOrMissing('inspect service', () => this.docker.getService(serviceName(record.id)).inspect())
+      .catch(() => undefined)) as { Spec?: { Labels?: Record<string, string> } } | undefined;
     try {
-      return await this.follow(record, control, undefined);
+      return await this.follow(record, control, service?.Spec?.Labels?.[NONCE_LABEL]);
     } finally {
       await this.removeService(serviceName(record.id));
       await this.removeConfigs(record.id);
