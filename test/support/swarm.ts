@@ -36,9 +36,11 @@ export function swarmUp(engines = 3): SwarmRig {
   return { registry, workers: (values.LIGHT_SWARM_WORKERS ?? '').split(',').filter(Boolean), manager };
 }
 
-/** `light-run serve --backend swarm` over the rig. */
+/** `light-run serve --backend swarm` over the rig; 12 runs at once (a later flag wins). */
 export function startSwarmLightRun(rig: SwarmRig, args: string[] = []): Promise<LightRunProc> {
-  return startLightRun({ args: ['--backend', 'swarm', '--registry', rig.registry, ...args] });
+  return startLightRun({
+    args: ['--backend', 'swarm', '--registry', rig.registry, '--max-concurrent', '12', ...args],
+  });
 }
 
 /** Services, configs and overlay networks a light-run owner left on the swarm. */

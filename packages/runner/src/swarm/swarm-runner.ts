@@ -132,6 +132,17 @@ export class SwarmRunner implements AsyncDisposable {
       return finishedHandle(
         failed(valid.id, new InvalidRequestError('id', `run ${valid.id} is already active`)),
       );
+    const nodeLocal = valid.networks.find((n) => n === 'none' || n === 'host');
+    if (nodeLocal)
+      return finishedHandle(
+        failed(
+          valid.id,
+          new InvalidRequestError(
+            'networks',
+            `'${nodeLocal}' is not available on the swarm backend (Swarm cannot attach a task to it); name a network made with POST /networks, or none for the node's isolated default bridge`,
+          ),
+        ),
+      );
     const entry = this.track(valid.id, options);
     const result = this.guard(valid.id, async () => {
       if (request.id !== undefined && (await this.store.read(valid.id)))
