@@ -119,7 +119,7 @@ describe('hardening of Swarm tasks', () => {
       entrypoint: 'hostname -i; echo serving; nc -lk -p 8080 -e echo hi',
       timeout: 120_000,
     });
-    const served = await waitForLog(lr, target.id, 'serving', 60_000);
+    const served = await waitForLog(lr, target.id, 'serving', 180_000);
     const address = served
       .split('\n')
       .find((l) => /^\d+\.\d+\.\d+\.\d+/.test(l))
@@ -158,10 +158,15 @@ describe('hardening of Swarm tasks', () => {
       entrypoint: 'echo serving; nc -lk -p 8080 -e echo hi',
       timeout: 120_000,
     });
-    await waitForLog(lr, target.id, 'serving', 60_000);
-    const member = await inside(`${probe('name', target.id, 8080)}; ${probe('registry', gateway, 5117)}`, {
-      networks: [name],
-    });
+    await waitForLog(lr, target.id, 'serving', 180_000);
+    // Service discovery reaches a task on another node after gossip: the member retries.
+    const retried = `for i in $(seq 1 20); do echo x | nc -w 2 ${target.id} 8080 >/dev/null 2>&1 && break; sleep 1; done`;
+    const member = await inside(
+      `${retried}; ${probe('name', target.id, 8080)}; ${probe('registry', gateway, 5117)}`,
+      {
+        networks: [name],
+      },
+    );
     assert.match(member, /^name=ok$/m, member);
     assert.match(member, /^registry=blocked$/m, member);
     const outsider = await inside(probe('name', target.id, 8080));
