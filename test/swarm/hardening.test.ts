@@ -116,7 +116,7 @@ describe('hardening of Swarm tasks', () => {
     const [port] = rig.registry.split(':').slice(-1);
     const target = await startDetached(lr, {
       image: 'localhost/light-sh',
-      entrypoint: 'hostname -i; echo serving; nc -lk -p 8080 -e echo hi',
+      entrypoint: 'hostname -i; echo serving; nc -ll -p 8080 -e echo hi',
       timeout: 120_000,
     });
     const served = await waitForLog(lr, target.id, 'serving', 180_000);
@@ -125,20 +125,28 @@ describe('hardening of Swarm tasks', () => {
       .find((l) => /^\d+\.\d+\.\d+\.\d+/.test(l))
       ?.trim()
       .split(' ')[0];
-    assert.ok(address, `the target printed its address: ${served}`);
-    const log = await inside(
-      [
-        probe('registry', gateway, Number(port)),
-        probe('manager', gateway, 2377),
-        probe('peer', address, 8080),
-      ].join('; '),
-    );
-    assert.match(log, /^registry=blocked$/m, log);
-    assert.match(log, /^manager=blocked$/m, log);
-    // The peer may share the prober's worker (icc off) or sit on the other one (no forwarding).
-    assert.match(log, /^peer=blocked$/m, log);
-    await lr.post(`/runs/${target.id}/cancel`);
-    await waitEnd(lr, target.id);
+    try {
+      assert.ok(address, `the target printed its address: ${served}`);
+      const log = await inside(
+        [
+          probe('registry', gateway, Number(port)),
+          probe('manager', gateway, 2377),
+          probe('peer', address, 8080),
+        ].join('; '),
+      );
+      assert.match(log, /^registry=blocked$/m, log);
+      assert.match(log, /^manager=blocked$/m, log);
+      // The peer may share the prober's worker (icc off) or sit on the other one (no forwarding).
+      assert.match(log, /^peer=blocked$/m, log);
+      // The listener was still up when probed: the refusal is the network's.
+      assert.equal(
+        ((await (await lr.api(`/runs/${target.id}`)).json()) as { status: string }).status,
+        'running',
+      );
+    } finally {
+      await lr.post(`/runs/${target.id}/cancel`);
+      await waitEnd(lr, target.id);
+    }
   });
 
   test("networks ['none'] is refused naming the field; an internal overlay reaches its members and nothing else", async () => {
@@ -152,33 +160,43 @@ describe('hardening of Swarm tasks', () => {
     assert.match(none.error?.message ?? '', /networks.*'none' is not available on the swarm backend/);
     const name = `swarm-hard-${Date.now()}`;
     assert.equal((await lr.post('/networks', { name, internal: true })).status, 201);
-    const target = await startDetached(lr, {
-      image: 'localhost/light-sh',
-      networks: [name],
-      entrypoint: 'echo serving; nc -lk -p 8080 -e echo hi',
-      timeout: 120_000,
-    });
-    await waitForLog(lr, target.id, 'serving', 180_000);
-    // Service discovery reaches a task on another node after gossip: the member retries.
-    const retried = `for i in $(seq 1 20); do echo x | nc -w 2 ${target.id} 8080 >/dev/null 2>&1 && break; sleep 1; done`;
-    const member = await inside(
-      `${retried}; ${probe('name', target.id, 8080)}; ${probe('registry', gateway, 5117)}`,
-      {
+    let target: { id: string } | undefined;
+    try {
+      target = await startDetached(lr, {
+        image: 'localhost/light-sh',
         networks: [name],
-      },
-    );
-    assert.match(member, /^name=ok$/m, member);
-    assert.match(member, /^registry=blocked$/m, member);
-    const outsider = await inside(probe('name', target.id, 8080));
-    assert.match(outsider, /^name=blocked$/m, outsider);
-    await lr.post(`/runs/${target.id}/cancel`);
-    await waitEnd(lr, target.id);
-    // The service's endpoint leaves the overlay asynchronously: retry the delete briefly.
-    let status = 0;
-    for (let i = 0; i < 40 && status !== 204; i++) {
-      status = (await lr.api(`/networks/${name}`, { method: 'DELETE' })).status;
-      if (status !== 204) await new Promise((r) => setTimeout(r, 500));
+        // busybox nc: -ll keeps listening after each connection (it has no -k).
+        entrypoint: 'echo serving; nc -ll -p 8080 -e echo hi',
+        timeout: 120_000,
+      });
+      await waitForLog(lr, target.id, 'serving', 180_000);
+      // Service discovery reaches a task on another node after gossip: the member retries.
+      const retried = `for i in $(seq 1 20); do echo x | nc -w 2 ${target.id} 8080 >/dev/null 2>&1 && break; sleep 1; done`;
+      const member = await inside(
+        `${retried}; ${probe('name', target.id, 8080)}; ${probe('registry', gateway, 5117)}`,
+        { networks: [name] },
+      );
+      assert.match(member, /^name=ok$/m, member);
+      assert.match(member, /^registry=blocked$/m, member);
+      const outsider = await inside(probe('name', target.id, 8080));
+      assert.match(outsider, /^name=blocked$/m, outsider);
+      // The listener was still up when the outsider probed: its refusal is the network's.
+      assert.equal(
+        ((await (await lr.api(`/runs/${target.id}`)).json()) as { status: string }).status,
+        'running',
+      );
+    } finally {
+      if (target) {
+        await lr.post(`/runs/${target.id}/cancel`);
+        await waitEnd(lr, target.id);
+      }
+      // The service's endpoint leaves the overlay asynchronously: retry the delete briefly.
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 204; i++) {
+        status = (await lr.api(`/networks/${name}`, { method: 'DELETE' })).status;
+        if (status !== 204) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.equal(status, 204);
     }
-    assert.equal(status, 204);
   });
 });

@@ -27,7 +27,10 @@ export function serviceName(runId: string): string {
  * The create body of one run's service: a replicated job of one task that never restarts,
  * with the local backend's hardening as far as Swarm's API 1.41 carries it (dropped
  * capabilities, PID/memory/CPU limits, per-file size ulimit, an init as PID 1). The memory
- * cap is also reserved, so Swarm only places a task where it fits.
+ * cap is also reserved, so Swarm only places a task where it fits. Names resolve by DNS
+ * round robin to the task's own address, not to a virtual IP: a run has one task, so a VIP
+ * would balance nothing, and it needs IPVS in the worker's kernel, which not every kernel has
+ * (without it the VIP silently drops every connection).
  */
 export function serviceSpec(
   request: ValidRequest,
@@ -52,6 +55,7 @@ export function serviceSpec(
     // labels), so a light-run that re-attaches can still read the channel.
     Labels: { ...labels, [NONCE_LABEL]: nonce },
     Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    EndpointSpec: { Mode: 'dnsrr' },
     TaskTemplate: {
       ContainerSpec: {
         Image: image,

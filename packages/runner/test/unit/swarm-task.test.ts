@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { resolveOptions } from '../../src/run/options.ts';
+import { validateRequest } from '../../src/run/validate-request.ts';
 import { OutputChannel } from '../../src/swarm/output-channel.ts';
 import { repositoryPath } from '../../src/swarm/publish-image.ts';
+import { serviceSpec } from '../../src/swarm/service-spec.ts';
 import { imageCommand, shellQuote, taskScript } from '../../src/swarm/task-script.ts';
 
 describe('swarm task script and output channel', () => {
@@ -13,6 +16,23 @@ describe('swarm task script and output channel', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
     assert.equal(imageCommand(['/bin/sh', '-c'], ['echo "a b"']), `'/bin/sh' '-c' 'echo "a b"'`);
     assert.equal(imageCommand(null, ['sh']), `'sh'`);
+  });
+
+  test('a run service resolves by DNS to its task (no virtual IP, which needs IPVS) under its run id', () => {
+    const request = validateRequest({ id: 'r1', image: 'localhost/light-sh', networks: ['net-a', 'bridge'] });
+    const options = resolveOptions({
+      stateDir: '/nonexistent/state',
+      artifactsDir: '/nonexistent/artifacts',
+    });
+    const spec = serviceSpec(request, options, 'reg:5117/light-sh:latest', [], 'n0nce') as {
+      EndpointSpec: unknown;
+      TaskTemplate: { Networks: unknown };
+    };
+    assert.deepEqual(spec.EndpointSpec, { Mode: 'dnsrr' });
+    assert.deepEqual(spec.TaskTemplate.Networks, [
+      { Target: 'net-a', Aliases: ['r1'] },
+      { Target: 'bridge' },
+    ]);
   });
 
   test('repositoryPath drops the registry host and adds :latest', () => {
