@@ -151,11 +151,10 @@ describe('light-run --backend swarm on a 3-engine swarm', () => {
     const before = new Set((await runsOf(lr)).map((r) => r.id));
     const result = await light(['run', dir, '--json']);
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    const body = JSON.parse(result.stdout) as { nodes: Record<string, { output: unknown }> } & Record<
-      string,
-      unknown
-    >;
-    assert.match(JSON.stringify(body), /"message":"across"/);
+    const body = JSON.parse(result.stdout) as { results: Record<string, { output: unknown }> };
+    // Both nodes fetched the message; with the runs on both workers (below), one fetched across.
+    assert.deepEqual(body.results.a?.output, { message: 'across' }, JSON.stringify(body));
+    assert.deepEqual(body.results.b?.output, { message: 'across' }, JSON.stringify(body));
     const runs = (await runsOf(lr)).filter((r) => !before.has(r.id));
     assert.equal(runs.length, 3, JSON.stringify(runs));
     const hosts = new Set(runs.map((r) => r.node));
