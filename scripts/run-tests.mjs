@@ -14,7 +14,9 @@ const mode = process.argv.includes('--unit')
     ? 'hardening'
     : process.argv.includes('--packaging')
       ? 'packaging'
-      : 'all';
+      : process.argv.includes('--swarm')
+        ? 'swarm'
+        : 'all';
 
 function find(dir) {
   let out = [];
@@ -39,6 +41,9 @@ const hardening = find(join(root, 'test', 'hardening'));
 // The installed tarballs, used the way a user does (npm pack, npm ci, npx): needs `npm run build`.
 const packaging = find(join(root, 'test', 'packaging'));
 const leakCheck = join(root, 'test', 'leak-check.test.ts');
+// light-run's swarm backend on a local multi-engine swarm (scripts/swarm-up.sh); not part of
+// `all`: it puts the host engine in swarm mode, so it runs on its own (`npm run test:swarm`).
+const swarm = find(join(root, 'test', 'swarm'));
 
 const files =
   mode === 'unit'
@@ -47,7 +52,9 @@ const files =
       ? [...hardening, leakCheck]
       : mode === 'packaging'
         ? [...packaging, leakCheck]
-        : [...unit, ...e2e, ...hardening, ...packaging, leakCheck];
+        : mode === 'swarm'
+          ? swarm // each suite asserts that its light-run left nothing on the swarm
+          : [...unit, ...e2e, ...hardening, ...packaging, leakCheck];
 
 console.log(`running ${files.length} test files (${mode})`);
 for (const f of files) console.log(`  ${relative(root, f)}`);
@@ -57,4 +64,10 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, LIGHT_TEST: '1' } },
 );
-process.exit(result.status ?? 1);
+let status = result.status ?? 1;
+if (mode === 'swarm') {
+  // The swarm goes whatever the outcome: the host engine leaves swarm mode, the rig is removed.
+  const down = spawnSync('bash', [join(root, 'scripts', 'swarm-down.sh')], { stdio: 'inherit', cwd: root });
+  if (down.status !== 0) status = status || 1;
+}
+process.exit(status);

@@ -47,6 +47,8 @@ export {
 } from './run/options.ts';
 export type { ReapReport } from './run/reaper.ts';
 export type { RunRecord } from './state/run-record.ts';
+export type { SwarmNode, SwarmRunnerOptions, SwarmRunOptions } from './swarm/swarm-runner.ts';
+export { SwarmRunner } from './swarm/swarm-runner.ts';
 export type {
   Artifact,
   FileContent,

@@ -179,6 +179,8 @@ export const runState = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** Set when the artifacts were evicted to keep the artifact store under its cap (then `artifacts` is empty). */
   artifactsEvicted: z.boolean().optional(),
+  /** Swarm backend: hostname of the swarm node that runs (or ran) the task, once placed. */
+  node: z.string().optional(),
 });
 /** A run's state on the wire. */
 export type RunState = z.infer<typeof runState>;
@@ -225,7 +227,22 @@ export type HealthState = z.infer<typeof healthState>;
  */
 export const infoState = z.object({
   version: z.string(),
-  backend: z.literal('docker'),
+  backend: z.enum(['docker', 'swarm']),
+  /** Swarm backend only: the registry nodes pull from, and every node of the cluster. */
+  swarm: z
+    .object({
+      registry: z.string().nullable(),
+      nodes: z.array(
+        z.object({
+          hostname: z.string(),
+          role: z.enum(['manager', 'worker']),
+          state: z.string(),
+          availability: z.string(),
+          engine: z.string(),
+        }),
+      ),
+    })
+    .optional(),
   maxConcurrent: z.number(),
   /** Services (long-running runs) at once, apart from the run queue. */
   maxServices: z.number(),

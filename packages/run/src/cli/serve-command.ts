@@ -91,6 +91,18 @@ export function registerServeCommand(program: Command, io: ServeIo): void {
     )
     .addOption(
       new Option(
+        '--backend <docker|swarm>',
+        'where runs go: the engine itself, or its Docker Swarm (default docker)',
+      ).env('LIGHT_RUN_BACKEND'),
+    )
+    .addOption(
+      new Option(
+        '--registry <host:port>',
+        'swarm backend: registry every node pulls from (local images are pushed there)',
+      ).env('LIGHT_RUN_REGISTRY'),
+    )
+    .addOption(
+      new Option(
         '--warm-pool <images>',
         'images (comma-separated) to keep containers started ahead for; off by default',
       ).env('LIGHT_RUN_WARM_POOL'),

@@ -88,6 +88,11 @@ const serveFlags = z.object({
       .min(1, '--warm-pool needs an image'),
   ).optional(),
   warmPoolSize: z.coerce.number().int().min(1).max(64).optional(),
+  backend: z.enum(['docker', 'swarm'], '--backend must be docker or swarm').optional(),
+  registry: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, '--registry must be host:port, e.g. 127.0.0.1:5000')
+    .optional(),
 });
 
 /** Turns the flags of `light-run serve` into server options; a bad flag is a 400-style error naming it. */
@@ -118,6 +123,8 @@ export function toServerOptions(flags: Record<string, unknown>): LightRunServerO
     ...(f.runtime !== undefined ? { runtime: f.runtime } : {}),
     ...(f.gpus !== undefined ? { gpus: f.gpus } : {}),
     ...(f.ephemeral ? { ephemeral: true } : {}),
+    ...(f.backend !== undefined ? { backend: f.backend } : {}),
+    ...(f.registry !== undefined ? { registry: f.registry } : {}),
     ...(f.maxExtract !== undefined ? { maxExtractBytes: f.maxExtract } : {}),
     ...(f.artifactStore !== undefined ? { artifactStoreBytes: f.artifactStore } : {}),
     ...(f.warmPool !== undefined

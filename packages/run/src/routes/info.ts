@@ -15,7 +15,8 @@ export function infoRoutes(ctx: ServerContext): RouteSpec[] {
     const enforcement = await ctx.enforcement();
     const body: InfoState = {
       version: VERSION,
-      backend: 'docker',
+      backend: options.backend,
+      ...(ctx.cluster ? { swarm: await ctx.cluster() } : {}),
       maxConcurrent: options.maxConcurrent,
       maxServices: options.maxServices,
       keepRuns: options.keepRuns,

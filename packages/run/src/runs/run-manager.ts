@@ -109,7 +109,10 @@ export class RunManager {
     let handle: RunHandle;
     try {
       this.deps.records.updateState(id, { status: 'running', startedAt: new Date().toISOString() });
-      handle = this.deps.runner.run(request, { onLog: (line) => this.deps.logs.append(id, line) });
+      handle = this.deps.runner.run(request, {
+        onLog: (line) => this.deps.logs.append(id, line),
+        onNode: (node) => this.deps.records.updateState(id, { node }),
+      });
     } catch (err) {
       // The warm container reserved for this run (if any) is removed: the id is recorded, spent.
       this.deps.runner.unreserve?.(id, { discard: true });

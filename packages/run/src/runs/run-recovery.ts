@@ -56,7 +56,10 @@ export async function recoverRuns(deps: RecoveryDeps): Promise<RecoveryReport> {
     logs.reopen(state.id);
     manager.occupySlot(state.id, service);
     try {
-      const handle = await runner.attach(state.id, { onLog: (line) => logs.append(state.id, line) });
+      const handle = await runner.attach(state.id, {
+        onLog: (line) => logs.append(state.id, line),
+        onNode: (node) => records.updateState(state.id, { node }),
+      });
       const view = await runner.get(state.id);
       try {
         records.updateState(state.id, { status: view?.status === 'paused' ? 'paused' : 'running' });

@@ -12,6 +12,8 @@ export interface RunnerRunView {
 /** Receives a container's output line by line. */
 export interface LogOptions {
   onLog?: (line: LogLineWire) => void;
+  /** Swarm backend: the node the run was placed on. */
+  onNode?: (node: string) => void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RunnerEnforcement, RunnerSettings } from 'light-runner';
+import type { RunnerEnforcement, RunnerSettings, SwarmNode } from 'light-runner';
 import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 import type { LeaseRegistry } from '../leases/lease-registry.ts';
 import type { LogStore } from '../runs/log-store.ts';
@@ -36,6 +36,8 @@ export interface ServerContext {
   ping(): Promise<{ version: string }>;
   /** What every container gets (caps with defaults applied, runtime, GPUs, warm pool). */
   runnerSettings(): RunnerSettings;
+  /** Swarm backend: the registry and the cluster's nodes; undefined for the docker backend. */
+  cluster?: () => Promise<{ registry: string | null; nodes: SwarmNode[] }>;
   /** Which limits the engine and host enforce, as the runner probed them. */
   enforcement(): Promise<RunnerEnforcement>;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { SwarmRunner } from 'light-runner';
 import { ArtifactStore } from '../artifacts/artifact-store.ts';
 import { registerBearerAuth } from '../auth/bearer.ts';
 import { cancelOrphanedRuns, leaseCleanup } from '../leases/lease-cleanup.ts';
@@ -153,6 +154,9 @@ export async function createLightRunServer(input: LightRunServerOptions): Promis
     imageId: (image) => runner.imageId(image),
     runnerSettings: () => runner.settings,
     enforcement: () => runner.enforcement(),
+    ...(runner instanceof SwarmRunner
+      ? { cluster: async () => ({ registry: runner.registry ?? null, nodes: await runner.nodes() }) }
+      : {}),
   };
   const { app, routes, registeredRoutes } = buildApp(ctx);
   let shuttingDown = false;

@@ -57,6 +57,16 @@ export interface LightRunServerOptions {
   /** Docker client (a dockerode instance); the runner makes its own when absent. */
   docker?: object;
   /**
+   * Where runs go: `docker`, containers on the engine itself; `swarm`, each run a job-mode
+   * service of the Docker Swarm the engine manages (see README, "Swarm backend"). @default 'docker'
+   */
+  backend?: 'docker' | 'swarm';
+  /**
+   * Swarm backend: `host:port` of the registry every node pulls from; images of the
+   * manager's engine are pushed there before their first run. @default none
+   */
+  registry?: string;
+  /**
    * light-runner's warm pool: containers started ahead per image (`size` each, default 2)
    * and parked, so an eligible run skips the container start. @default off
    */
@@ -138,6 +148,11 @@ const optionsSchema = z
         maxIdleMs: positiveInt.optional(),
       })
       .strict()
+      .optional(),
+    backend: z.enum(['docker', 'swarm'], "backend must be 'docker' or 'swarm'").default('docker'),
+    registry: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'registry must be host:port, e.g. 127.0.0.1:5000')
       .optional(),
     docker: z
       .custom<object>((v) => typeof v === 'object' && v !== null, 'must be a dockerode instance')

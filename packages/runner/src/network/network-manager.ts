@@ -32,6 +32,8 @@ export class NetworkManager {
     private readonly engine: Engine,
     private readonly owner: string,
     private readonly firewall: HostFirewall,
+    /** `overlay` for the swarm backend: attachable, swarm-scoped; `icc` does not apply there. */
+    private readonly driver: 'bridge' | 'overlay' = 'bridge',
   ) {}
 
   /**
@@ -47,12 +49,14 @@ export class NetworkManager {
       throw new InvalidRequestError('name', `${JSON.stringify(name)} is not a valid network name`);
     const created = await this.engine.createNetwork({
       Name: name,
-      Driver: 'bridge',
+      Driver: this.driver,
       Internal: options.internal ?? false,
       // IPv4 only: the host firewall rule guards IPv4, so an engine default of IPv6 on must not
       // open a second, unguarded way to the host.
       EnableIPv6: false,
-      Options: { 'com.docker.network.bridge.enable_icc': String(options.icc ?? true) },
+      ...(this.driver === 'overlay'
+        ? { Attachable: true }
+        : { Options: { 'com.docker.network.bridge.enable_icc': String(options.icc ?? true) } }),
       Labels: { [LABELS.managed]: 'true', [LABELS.owner]: this.owner, [LABELS.kind]: 'network' },
     });
     const info = await this.engine.inspectNetwork(name);

@@ -29,6 +29,8 @@ export interface RunRecord {
   owner?: string;
   /** A stop asked for by some process; whoever finalizes reports this status. */
   requested?: 'cancelled' | 'timeout';
+  /** Swarm backend: hostname of the node that ran the task. */
+  node?: string;
 }
 
 const statusSchema = z.enum(['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled', 'timeout']);
@@ -53,6 +55,7 @@ export const runRecordSchema = z.object({
   timeoutMs: z.number().optional(),
   owner: z.string().optional(),
   requested: z.enum(['cancelled', 'timeout']).optional(),
+  node: z.string().optional(),
 }) satisfies z.ZodType<RunRecord>;
 
 /** True for statuses after which a record no longer changes. */

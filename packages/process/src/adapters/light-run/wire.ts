@@ -39,6 +39,21 @@ export type HealthResponse = z.infer<typeof healthResponse>;
 export const infoResponse = z.looseObject({
   version: z.string(),
   backend: z.string(),
+  /** Swarm backend: the cluster's registry and nodes. */
+  swarm: z
+    .looseObject({
+      registry: z.string().nullable(),
+      nodes: z.array(
+        z.looseObject({
+          hostname: z.string(),
+          role: z.string(),
+          state: z.string(),
+          availability: z.string(),
+          engine: z.string(),
+        }),
+      ),
+    })
+    .optional(),
   maxConcurrent: z.number(),
   maxServices: z.number().optional(),
   keepRuns: z.number().optional(),

@@ -114,7 +114,11 @@ async function withSettings(checks: Check[], client: LightRunClient): Promise<Re
     checks.push({
       name: 'settings',
       ok: true,
-      detail: `light-run ${settings.version}, ${settings.backend} backend`,
+      detail: `light-run ${settings.version}, ${settings.backend} backend${
+        settings.swarm
+          ? `, ${settings.swarm.nodes.filter((n) => n.state === 'ready').length} of ${settings.swarm.nodes.length} swarm nodes ready`
+          : ''
+      }`,
     });
     return { checks, settings };
   } catch (error) {
@@ -162,6 +166,14 @@ function settingsLines(info: InfoResponse): string[] {
       : []),
     ...(info.allowNetworks
       ? [`  other networks ${info.allowNetworks.join(', ') || 'none (only networks light-run created)'}`]
+      : []),
+    ...(info.swarm
+      ? [
+          `swarm cluster (${info.swarm.nodes.length} nodes, registry ${info.swarm.registry ?? 'none'}):`,
+          ...info.swarm.nodes.map(
+            (n) => `  ${n.hostname.padEnd(14)} ${n.role}, ${n.state}, ${n.availability}, engine ${n.engine}`,
+          ),
+        ]
       : []),
   ];
 }
