@@ -220,6 +220,17 @@ export class SwarmRunner implements AsyncDisposable {
     };
   }
 
+  /**
+   * The ID of an image as the manager's engine holds it (what a node cache keys on; the
+   * tasks run the same image, pushed to the registry). Undefined when the manager lacks it.
+   */
+  async imageId(image: string): Promise<string | undefined> {
+    const info = await this.engine.callOrMissing('inspect image', () =>
+      this.docker.getImage(image).inspect(),
+    );
+    return info?.Id;
+  }
+
   async ping(): Promise<{ version: string }> {
     return { version: await this.engine.version() };
   }
