@@ -43,6 +43,8 @@ export function poolEligible(req: ValidRequest, images: readonly string[]): bool
 export class WarmPool {
   private readonly parked = new Map<string, PoolEntry[]>();
   private readonly refilling = new Map<string, Promise<void>>();
+  /** Images whose refill was asked for while their loop ran: checked again when it ends. */
+  private readonly refillAgain = new Set<string>();
   /** Containers reserved for a run id (their own), not yet claimed by run(); with when they were reserved. */
   private readonly held = new Map<string, { entry: PoolEntry; at: number }>();
   /** Run ids of containers being prepared or parked: the reaper leaves them alone. */
@@ -170,9 +172,17 @@ export class WarmPool {
     await Promise.all(all.map((entry) => this.discard(entry)));
   }
 
-  /** Starts one background refill loop for the image unless one runs already. */
+  /**
+   * Starts one background refill loop for the image unless one runs already. A call while
+   * a loop is ending (it saw the pool full just before a take) is not lost: the loop
+   * checks once more when it ends.
+   */
   private refill(image: string): void {
-    if (this.closed || this.refilling.has(image)) return;
+    if (this.closed) return;
+    if (this.refilling.has(image)) {
+      this.refillAgain.add(image);
+      return;
+    }
     const loop = (async () => {
       const list = this.parked.get(image) ?? [];
       while (!this.closed && list.filter((e) => e.alive).length < this.config.size) {
@@ -196,7 +206,10 @@ export class WarmPool {
         for (const listener of this.parkedListeners) listener();
         this.parkedListeners.clear();
       }
-    })().finally(() => this.refilling.delete(image));
+    })().finally(() => {
+      this.refilling.delete(image);
+      if (this.refillAgain.delete(image)) this.refill(image);
+    });
     this.refilling.set(image, loop);
   }
 
